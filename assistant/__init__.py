@@ -1,0 +1,10 @@
+"""Grounded question answering over news articles, with verbatim, verified citations."""
+
+from . import offline  # noqa: F401  - must run before any library reads its environment
+from .api import Assistant
+from .config import Settings
+from .errors import AssistantError
+from .types import Answer, Article, Chunk, Citation, IngestReport, Passage
+
+__all__ = ["Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "IngestReport",
+           "Passage", "Settings"]

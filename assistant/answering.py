@@ -1,0 +1,145 @@
+"""Extractive answering: the no-LLM mode that always works.
+
+The answer is made of sentences quoted from the retrieved passages, each one a
+Citation. A sentence is chosen by how much of the question it covers (keyword
+overlap weighted by rarity, with the sentences just before it as context for
+"he said") and by embedding similarity. When no sentence covers the question
+well enough, or the question names something no article mentions, the answer
+is a refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+
+from .chunking import sentence_spans
+from .citations import is_verbatim, make_citation
+from .embeddings import MiniLMEmbedding
+from .keyword import KeywordIndex, stopwords, terms
+from .types import Answer, Article, Passage
+
+REFUSAL = "The articles don't say."
+
+# Calibrated on eval/calibration.jsonl (24 answerable, 24 unanswerable questions that are
+# not part of the evaluation set) with `python eval/calibrate.py`; see the README.
+MIN_SCORE = 0.5
+MAX_SENTENCES = 3
+EXTRA_SENTENCE_RATIO = 0.9  # a further sentence must score this close to the best one
+CONTEXT_SENTENCES = 2  # earlier sentences that can supply the speaker of "He said ..."
+SEMANTIC_WEIGHT = 0.5
+
+_QUESTION_WORDS = {
+    "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is",
+    "are", "was", "were", "and", "but", "so", "according", "in", "on", "tell", "give", "can", "could",
+    "would", "should", "has", "have", "had", "if", "i", "the", "a", "an", "after", "before", "during",
+    "besides", "apart", "other", "then", "also", "now", "please", "explain", "describe", "summarize",
+}
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    article: Article
+    start: int
+    end: int
+    score: float
+    semantic: float
+    coverage: float
+    entities_found: bool
+    passage_rank: int
+
+
+def named_entities(question: str) -> list[str]:
+    """Capitalised words of the question that are not just question words."""
+    found = []
+    for m in _CAPITALISED.finditer(question):
+        word = m.group().strip("’'-")
+        if word.lower() not in _QUESTION_WORDS and word.lower() not in stopwords() and terms(word):
+            found.append(word)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text))
+
+
+def score_sentences(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
+                    embedder: MiniLMEmbedding, keyword: KeywordIndex) -> list[ScoredSentence]:
+    question_terms = set(terms(question))
+    weights = {t: keyword.idf(t) for t in question_terms}
+    total = sum(weights.values()) or 1.0
+    entity_terms = [set(terms(e)) for e in named_entities(question)]
+
+    candidates: list[tuple[Article, int, int, int, set[str]]] = []
+    seen: set[tuple[str, int]] = set()
+    for rank, passage in enumerate(passages, 1):
+        article = articles[passage.doc_id]
+        spans = _article_sentences(article.text)
+        for i, (s, e) in enumerate(spans):
+            if s < passage.start or e > passage.end or (article.doc_id, s) in seen:
+                continue
+            seen.add((article.doc_id, s))
+            context: set[str] = set()
+            for cs, ce in spans[max(0, i - CONTEXT_SENTENCES) : i]:
+                context |= set(terms(article.text[cs:ce]))
+            candidates.append((article, s, e, rank, context))
+    if not candidates:
+        return []
+
+    vectors = embedder.embed([question] + [a.text[s:e] for a, s, e, _, _ in candidates])
+    similarities = vectors[1:] @ vectors[0]
+    scored = []
+    for (article, s, e, rank, context), semantic in zip(candidates, similarities):
+        own = set(terms(article.text[s:e]))
+        coverage = sum(w for t, w in weights.items() if t in own) / total
+        with_context = sum(w for t, w in weights.items() if t in own | context) / total
+        coverage = max(coverage, 0.8 * with_context)
+        entities_found = all(ent & (own | context) for ent in entity_terms)
+        score = SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * coverage
+        scored.append(ScoredSentence(article, s, e, score, float(semantic), coverage, entities_found, rank))
+    return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
+
+
+def unknown_entities(question: str, keyword: KeywordIndex) -> list[str]:
+    """Names in the question that appear in no indexed article at all."""
+    return [e for e in named_entities(question) if not any(keyword.knows(t) for t in terms(e))]
+
+
+def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Answer:
+    return Answer(question=question, text=f"{REFUSAL} {reason}", refused=True, mode="extractive",
+                  passages=tuple(passages))
+
+
+def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
+                      embedder: MiniLMEmbedding, keyword: KeywordIndex) -> Answer:
+    missing = unknown_entities(question, keyword)
+    if missing:
+        return refusal(question, f"None of the indexed articles mentions {', '.join(missing)}.", passages)
+    scored = [s for s in score_sentences(question, passages, articles, embedder, keyword) if s.entities_found]
+    if not scored or scored[0].score < MIN_SCORE:
+        return refusal(question, "No passage in the indexed articles answers this question.", passages)
+
+    best = scored[0]
+    chosen = [best]
+    for candidate in scored[1:]:
+        if len(chosen) == MAX_SENTENCES or candidate.score < max(MIN_SCORE, EXTRA_SENTENCE_RATIO * best.score):
+            break
+        chosen.append(candidate)
+
+    citations = []
+    parts = []
+    for number, sentence in enumerate(chosen, 1):
+        citation = make_citation(number, sentence.article, sentence.start, sentence.end)
+        if is_verbatim(citation, sentence.article):
+            citations.append(citation)
+            parts.append(f"{citation.quote} [{number}]")
+    return Answer(question=question, text=" ".join(parts), citations=tuple(citations), mode="extractive",
+                  passages=tuple(passages))
+
+

@@ -1,0 +1,109 @@
+"""The `assistant` command: a thin layer over the Python API.
+
+Every user-facing failure prints one line naming the problem and exits non-zero;
+no traceback reaches the terminal (ASSISTANT_DEBUG=1 shows it for bug reports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from . import offline  # noqa: F401
+from .errors import AssistantError
+
+EXIT_USER_ERROR = 2
+
+
+def _assistant(args: argparse.Namespace):
+    from .api import Assistant
+
+    return Assistant(index_dir=getattr(args, "index_dir", None))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    report = _assistant(args).ingest(args.paths, prune=args.prune, progress=not args.quiet)
+    if args.json:
+        print(report.to_json(indent=2))
+        return 0
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _assistant(args).ask(args.question, mode=args.mode, k=args.k)
+    if args.json:
+        print(answer.to_json(indent=2))
+        return 0
+    print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.number}] {c.title} ({c.doc_id}, characters {c.start}-{c.end})")
+            lines.append(f"    “{c.quote}”")
+    for sentence in answer.unsupported:
+        lines.append(f"(unsupported by the articles: {sentence})")
+    for quote in answer.unverified_quotes:
+        lines.append(f"(quote not found in the cited articles: “{quote}”)")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Grounded, cited answers from news articles.")
+    parser.add_argument("--index-dir", help="where the index lives (default: ASSISTANT_INDEX_DIR or ./index)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add or update articles from files or folders")
+    p.add_argument("paths", nargs="+", help="files (.txt .md .html .json .jsonl) or folders")
+    p.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with verbatim quotes")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K or 5)")
+    p.add_argument("--mode", default=None, help="answer mode (default: the best available)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    from .evaluation import add_eval_command
+
+    add_eval_command(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - never show a traceback to a user
+        if os.environ.get("ASSISTANT_DEBUG"):
+            traceback.print_exc()
+        print(f"error: unexpected {type(e).__name__}: {e} (set ASSISTANT_DEBUG=1 to see the details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

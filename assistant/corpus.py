@@ -1,0 +1,230 @@
+"""Corpus loading: files and folders of txt, md, html, json and jsonl become Articles.
+
+A file that cannot be read is skipped with a reason that names it; the rest still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+from .types import Article, Skipped
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+
+TEXT_FIELDS = ("text", "body", "content", "article", "full_text")
+TITLE_FIELDS = ("title", "headline", "name")
+URL_FIELDS = ("url", "link", "href")
+SOURCE_FIELDS = ("source", "publisher", "site", "site_name", "outlet")
+DATE_FIELDS = ("published", "published_at", "publishedAt", "date", "pub_date", "datetime")
+ID_FIELDS = ("id", "doc_id", "uuid", "guid")
+
+MAX_TITLE_CHARS = 200
+
+
+class SkipFile(Exception):
+    """This file (or record) cannot become an article; the message says why."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    files: tuple[Path, ...]  # every supported file that was looked at
+
+
+def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
+    """Expand folders; a path that does not exist is an error, not a warning."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise CorpusError(f"no such file or folder: {path}")
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(p.startswith(".") for p in child.relative_to(path).parts):
+                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                        files.append(child)
+                    else:
+                        skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'!r}"))
+        elif path.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(path)
+        else:
+            skipped.append(
+                Skipped(str(path), f"unsupported file type {path.suffix or '(none)'!r}; "
+                        f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+            )
+    return files, skipped
+
+
+def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) -> Loaded:
+    files, skipped = find_files(paths)
+    articles: list[Article] = []
+    for file in files:
+        try:
+            found, record_skips = load_file(file, max_file_bytes)
+        except SkipFile as why:
+            skipped.append(Skipped(str(file), str(why)))
+            continue
+        articles.extend(found)
+        skipped.extend(record_skips)
+    return Loaded(tuple(articles), tuple(skipped), tuple(files))
+
+
+def load_file(path: Path, max_file_bytes: int = 20 * 1024 * 1024) -> tuple[list[Article], list[Skipped]]:
+    text = read_text(path, max_file_bytes)
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return [from_html(text, path)], []
+    if suffix in JSON_SUFFIXES:
+        return from_json_records(text, path)
+    return [from_plain_text(text, path)], []
+
+
+def read_text(path: Path, max_file_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            raise SkipFile(f"file is {size / 1e6:.1f} MB, over the {max_file_bytes / 1e6:.0f} MB limit")
+        data = path.read_bytes()
+    except OSError as e:
+        raise SkipFile(f"cannot read file: {e.strerror or e}") from None
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SkipFile(f"not UTF-8 text (undecodable byte at position {e.start})") from None
+    if not text.strip():
+        raise SkipFile("empty file")
+    return text
+
+
+def _looks_like_title(line: str) -> bool:
+    line = line.strip()
+    return 0 < len(line) <= MAX_TITLE_CHARS and not line.endswith((".", ":", ";", ","))
+
+
+def _fallback_title(text: str, limit: int = 80) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def from_plain_text(text: str, path: Path) -> Article:
+    """The first non-empty line is the title when it reads like one (short, no closing full stop)."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    candidate = re.sub(r"^\s*#+\s*", "", first_line).strip() if path.suffix.lower() in {".md", ".markdown"} else first_line.strip()
+    title = candidate if _looks_like_title(candidate) else _fallback_title(first_line)
+    return Article(doc_id=path.stem, title=title, text=text, source=path.parent.name, path=str(path))
+
+
+def from_html(html: str, path: Path) -> Article:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
+        tag.decompose()
+
+    def meta(*names: str) -> str:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content"):
+                return str(tag["content"]).strip()
+        return ""
+
+    title_tag = soup.find("title")
+    h1 = soup.find("h1")
+    title = meta("og:title") or (title_tag.get_text(" ", strip=True) if title_tag else "") or (
+        h1.get_text(" ", strip=True) if h1 else "")
+    body = soup.body or soup
+    lines = [" ".join(line.split()) for line in body.get_text("\n").splitlines()]
+    text = "\n".join(line for line in lines if line)
+    if not text.strip():
+        raise SkipFile("HTML has no visible text")
+    return Article(
+        doc_id=path.stem,
+        title=title or _fallback_title(text),
+        text=text,
+        source=meta("og:site_name", "publisher") or path.parent.name,
+        url=meta("og:url") or (soup.find("link", rel="canonical") or {}).get("href", ""),
+        published=meta("article:published_time", "date", "pubdate"),
+        path=str(path),
+    )
+
+
+def _field(record: dict, names: Iterable[str]) -> str:
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            return str(value).strip()
+        if isinstance(value, dict):  # e.g. {"source": {"name": "BBC"}}
+            inner = value.get("name") or value.get("title")
+            if isinstance(inner, str) and inner.strip():
+                return inner.strip()
+    return ""
+
+
+def _records(text: str, path: Path) -> Iterator[tuple[str, object]]:
+    """Yield (where, record) pairs; `where` names the line or item for warnings."""
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    yield f"line {number}", json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield f"line {number}", SkipFile(f"invalid JSON ({e.msg})")
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SkipFile(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    if isinstance(data, dict):
+        for key in ("articles", "records", "items", "data", "documents"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    items = data if isinstance(data, list) else [data]
+    for number, item in enumerate(items, 1):
+        yield f"record {number}", item
+
+
+def from_json_records(text: str, path: Path) -> tuple[list[Article], list[Skipped]]:
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for where, record in _records(text, path):
+        location = f"{path} ({where})"
+        if isinstance(record, SkipFile):
+            skipped.append(Skipped(location, str(record)))
+            continue
+        if not isinstance(record, dict):
+            skipped.append(Skipped(location, "record is not a JSON object"))
+            continue
+        body = _field(record, TEXT_FIELDS)
+        if not body:
+            skipped.append(Skipped(location, f"record has no text (looked for {', '.join(TEXT_FIELDS)})"))
+            continue
+        url = _field(record, URL_FIELDS)
+        doc_id = _field(record, ID_FIELDS) or (
+            hashlib.sha256(url.encode()).hexdigest()[:16] if url else hashlib.sha256(body.encode()).hexdigest()[:16]
+        )
+        articles.append(Article(
+            doc_id=doc_id,
+            title=_field(record, TITLE_FIELDS) or _fallback_title(body),
+            text=body,
+            source=_field(record, SOURCE_FIELDS),
+            url=url,
+            published=_field(record, DATE_FIELDS),
+            path=str(path),
+        ))
+    if not articles and not skipped:
+        raise SkipFile("no records")
+    return articles, skipped

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SEEDS = ROOT / "seeds"
+ARTIFACTS = TESTS / "artifacts"
+LAVROV_DOC = "000_2e1743cf2fe1a151"
+LAVROV_QUESTION = "What did Lavrov say about the agenda?"
+
+sys.path.insert(0, str(TESTS))
+import netguard  # noqa: E402
+
+netguard.install()
+# Subprocesses get the same guard, and nothing from the developer's own settings.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(TESTS / "sitecustomize"), os.environ.get("PYTHONPATH", "")])
+for name in [n for n in os.environ if n.startswith("ASSISTANT_") or n.startswith("OPENAI_")]:
+    del os.environ[name]
+
+from assistant import Assistant  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index over the five seeds, built once per test session."""
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    Assistant(index_dir=index_dir, corpus=[SEEDS]).articles()
+    return index_dir
+
+
+@pytest.fixture
+def seed_assistant(seed_index, tmp_path) -> Assistant:
+    """An Assistant over its own copy of the seed index, free to change it."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index, index_dir)
+    return Assistant(index_dir=index_dir, corpus=[SEEDS])
+
+
+@pytest.fixture
+def corpus_dir(tmp_path) -> Path:
+    """A writable copy of the seeds."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=ROOT)
