@@ -3,9 +3,10 @@
 The answer is made of sentences quoted from the retrieved passages, each one a
 Citation. A sentence is chosen by how much of the question it covers (keyword
 overlap weighted by rarity, with the sentences just before it as context for
-"he said") and by embedding similarity. When no sentence covers the question
-well enough, or the question names something no article mentions, the answer
-is a refusal.
+"he said"), by embedding similarity, and by whether the names the question asks
+about stand in or just before it. When no sentence scores high enough, or the
+question names something no article mentions (allowing for spelling variants
+such as Witkoff/Witcooff), the answer is a refusal.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ REFUSAL = "The articles don't say."
 
 # Calibrated on eval/calibration.jsonl (24 answerable, 24 unanswerable questions that are
 # not part of the evaluation set) with `python eval/calibrate.py`; see the README.
-MIN_SCORE = 0.5
+MIN_SCORE = 0.25  # balanced accuracy 0.71 on the calibration set: 92% answered, 50% refused
 MAX_SENTENCES = 3
 EXTRA_SENTENCE_RATIO = 0.9  # a further sentence must score this close to the best one
 CONTEXT_SENTENCES = 2  # earlier sentences that can supply the speaker of "He said ..."
 SEMANTIC_WEIGHT = 0.5
+NAME_WEIGHT = 0.5  # how much a sentence loses when the names the question asks about are absent
 
 _QUESTION_WORDS = {
     "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is",
@@ -50,7 +52,7 @@ class ScoredSentence:
     score: float
     semantic: float
     coverage: float
-    entities_found: bool
+    entity_share: float  # share of the question's names found in the sentence or just before it
     passage_rank: int
 
 
@@ -74,7 +76,7 @@ def score_sentences(question: str, passages: Sequence[Passage], articles: Mappin
     question_terms = set(terms(question))
     weights = {t: keyword.idf(t) for t in question_terms}
     total = sum(weights.values()) or 1.0
-    entity_terms = [set(terms(e)) for e in named_entities(question)]
+    entity_terms = [keyword.spellings(terms(e)) for e in named_entities(question)]
 
     candidates: list[tuple[Article, int, int, int, set[str]]] = []
     seen: set[tuple[str, int]] = set()
@@ -100,15 +102,17 @@ def score_sentences(question: str, passages: Sequence[Passage], articles: Mappin
         coverage = sum(w for t, w in weights.items() if t in own) / total
         with_context = sum(w for t, w in weights.items() if t in own | context) / total
         coverage = max(coverage, 0.8 * with_context)
-        entities_found = all(ent & (own | context) for ent in entity_terms)
-        score = SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * coverage
-        scored.append(ScoredSentence(article, s, e, score, float(semantic), coverage, entities_found, rank))
+        entity_share = (sum(1 for ent in entity_terms if ent & (own | context)) / len(entity_terms)
+                        if entity_terms else 1.0)
+        score = (SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * coverage) * (
+            1 - NAME_WEIGHT + NAME_WEIGHT * entity_share)
+        scored.append(ScoredSentence(article, s, e, score, float(semantic), coverage, entity_share, rank))
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
 
 
 def unknown_entities(question: str, keyword: KeywordIndex) -> list[str]:
     """Names in the question that appear in no indexed article at all."""
-    return [e for e in named_entities(question) if not any(keyword.knows(t) for t in terms(e))]
+    return [e for e in named_entities(question) if not keyword.spellings(terms(e))]
 
 
 def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Answer:
@@ -121,7 +125,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapp
     missing = unknown_entities(question, keyword)
     if missing:
         return refusal(question, f"None of the indexed articles mentions {', '.join(missing)}.", passages)
-    scored = [s for s in score_sentences(question, passages, articles, embedder, keyword) if s.entities_found]
+    scored = score_sentences(question, passages, articles, embedder, keyword)
     if not scored or scored[0].score < MIN_SCORE:
         return refusal(question, "No passage in the indexed articles answers this question.", passages)
 

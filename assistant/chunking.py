@@ -14,14 +14,11 @@ from .types import Article, Chunk
 
 @lru_cache(maxsize=1)
 def _punkt():
-    import nltk
     from nltk.tokenize import PunktTokenizer
 
-    from . import offline
+    from .offline import use_bundled_nltk_data
 
-    static = offline._llama_index_static()
-    if static is not None and str(static / "nltk_cache") not in nltk.data.path:
-        nltk.data.path.insert(0, str(static / "nltk_cache"))
+    use_bundled_nltk_data()
     # The trained English model knows "Dr.", "U.S." and friends; the untrained default does not.
     return PunktTokenizer("english")
 

@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     from .evaluation import add_eval_command
+    from .ui import add_chat_command
 
     add_eval_command(sub)
+    add_chat_command(sub)
     return parser
 
 

@@ -17,6 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 _WORD = re.compile(r"\w\w+|\d")
+FORMAT = 2  # bump when terms() changes: indexes of another format are rebuilt
+_NAME = re.compile(r"\b[A-Z][\w’'\-]+")
+SPELLING_CUTOFF = 0.8  # Witkoff/Witcooff and Alaskan/Alaska match; Kyiv/Kiev (0.5) does not
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +31,13 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from nltk.corpus import stopwords as nltk_stopwords
 
-    return frozenset(STOPWORDS_EN) | {"said", "say", "says", "did", "does", "according", "tell", "told"}
+    from .offline import use_bundled_nltk_data
+
+    use_bundled_nltk_data()
+    # bm25s's own English list has 33 words (no "where", "from"); nltk's has 179.
+    return frozenset(nltk_stopwords.words("english")) | {"said", "say", "says", "according", "tell", "told"}
 
 
 def terms(text: str) -> list[str]:
@@ -45,6 +52,7 @@ class KeywordIndex:
         self._bm25 = None
         self._ids: list[str] = []
         self._doc_freq: dict[str, int] = {}
+        self._names: list[str] = []  # terms of capitalised words: the corpus's names
         self.fingerprint: str | None = None
         self._load()
 
@@ -56,12 +64,14 @@ class KeywordIndex:
             import bm25s
 
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            ids = meta["ids"]
+            if meta.get("format") != FORMAT:
+                return  # built by another version's tokenizer: rebuilt from Chroma
+            ids, doc_freq, names, fingerprint = meta["ids"], meta["doc_freq"], meta["names"], meta["fingerprint"]
             bm25 = bm25s.BM25.load(str(self.folder / "bm25"), show_progress=False) if ids else None
         except Exception:  # noqa: BLE001 - a damaged keyword index is rebuilt from Chroma
             return
-        self._ids, self._doc_freq, self._bm25 = ids, meta["doc_freq"], bm25
-        self.fingerprint = meta["fingerprint"]
+        self._ids, self._doc_freq, self._names, self._bm25 = ids, doc_freq, names, bm25
+        self.fingerprint = fingerprint
 
     def build(self, ids: Sequence[str], texts: Sequence[str], fingerprint: str) -> None:
         """Build and save atomically: a crash leaves the old index or the new one, never half of each."""
@@ -72,6 +82,7 @@ class KeywordIndex:
         for toks in tokenized:
             for tok in set(toks):
                 doc_freq[tok] = doc_freq.get(tok, 0) + 1
+        names = sorted({t for text in texts for t in terms(" ".join(_NAME.findall(text))) if len(t) >= 4})
         bm25 = None
         tmp = self.folder.with_name(self.folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -81,7 +92,7 @@ class KeywordIndex:
             bm25.index(tokenized, show_progress=False)
             bm25.save(str(tmp / "bm25"), show_progress=False)
         (tmp / "meta.json").write_text(
-            json.dumps({"fingerprint": fingerprint, "ids": list(ids), "doc_freq": doc_freq}), encoding="utf-8"
+            json.dumps({"format": FORMAT, "fingerprint": fingerprint, "ids": list(ids), "doc_freq": doc_freq, "names": names}), encoding="utf-8"
         )
         old = self.folder.with_name(self.folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -89,7 +100,8 @@ class KeywordIndex:
             self.folder.rename(old)
         tmp.rename(self.folder)
         shutil.rmtree(old, ignore_errors=True)
-        self._ids, self._doc_freq, self._bm25, self.fingerprint = list(ids), doc_freq, bm25, fingerprint
+        self._ids, self._doc_freq, self._names, self._bm25 = list(ids), doc_freq, names, bm25
+        self.fingerprint = fingerprint
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Chunk ids with a positive BM25 score, best first."""
@@ -105,5 +117,14 @@ class KeywordIndex:
         df = self._doc_freq.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def knows(self, term: str) -> bool:
-        return term in self._doc_freq
+    def spellings(self, words: list[str]) -> set[str]:
+        """The indexed terms that match these terms exactly, or a name in the corpus spelt a little differently."""
+        import difflib
+
+        found = set()
+        for word in words:
+            if word in self._doc_freq:
+                found.add(word)
+            elif len(word) >= 4:
+                found.update(difflib.get_close_matches(word, self._names, n=3, cutoff=SPELLING_CUTOFF))
+        return found

@@ -31,6 +31,15 @@ def _llama_index_static() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0]) / "_static"
 
 
+def use_bundled_nltk_data() -> None:
+    """Point nltk at the data llama-index ships, even when nltk was imported before us."""
+    import nltk
+
+    static = _llama_index_static()
+    if static is not None and str(static / "nltk_cache") not in nltk.data.path:
+        nltk.data.path.insert(0, str(static / "nltk_cache"))
+
+
 def apply() -> None:
     for name, value in _QUIET.items():
         os.environ.setdefault(name, value)

@@ -1,0 +1,5 @@
+"""The Gradio chat UI (placeholder until the UI lands)."""
+
+
+def add_chat_command(sub) -> None:
+    pass

@@ -1,0 +1,50 @@
+"""Tune the extractive refusal threshold on eval/calibration.jsonl (never on the evaluation set).
+
+Prints, for each question, the best sentence's score and whether the question names
+something no article mentions, then the threshold that best separates answerable
+from unanswerable questions (balanced accuracy). Usage: python eval/calibrate.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from assistant import Assistant
+from assistant.answering import score_sentences, unknown_entities
+
+HERE = Path(__file__).resolve().parent
+
+
+def features(assistant: Assistant, question: str) -> tuple[float, bool]:
+    store, keyword = assistant._open()
+    if unknown_entities(question, keyword):
+        return 0.0, True
+    passages = assistant.retrieve(question)
+    articles = {p.doc_id: assistant.document(p.doc_id) for p in passages}
+    scored = [s for s in score_sentences(question, passages, articles, assistant.embedder, keyword)]
+    return (scored[0].score if scored else 0.0), False
+
+
+def main() -> None:
+    records = [json.loads(line) for line in (HERE / "calibration.jsonl").read_text().splitlines() if line.strip()]
+    assistant = Assistant()
+    rows = []
+    for r in records:
+        score, unknown = features(assistant, r["question"])
+        rows.append((score, r["answerable"], unknown))
+        print(f"{score:.3f} {'A' if r['answerable'] else 'U'} {'unknown-entity' if unknown else ''} "
+              f"{r.get('kind', '')}: {r['question']}")
+    best = None
+    for t in sorted({round(s, 3) for s, _, _ in rows}):
+        tpr = sum(1 for s, a, _ in rows if a and s >= t) / max(1, sum(1 for _, a, _ in rows if a))
+        tnr = sum(1 for s, a, _ in rows if not a and s < t) / max(1, sum(1 for _, a, _ in rows if not a))
+        if best is None or (tpr + tnr) / 2 > best[0]:
+            best = ((tpr + tnr) / 2, t, tpr, tnr)
+    print(f"best threshold {best[1]:.3f}: balanced accuracy {best[0]:.3f} "
+          f"(answered {best[2]:.0%} of answerable, refused {best[3]:.0%} of unanswerable)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Extractive answers: verbatim citations with offsets, and plain refusals."""
+
+import json
+
+import pytest
+
+from assistant import Answer, Assistant
+from assistant.errors import ConfigError, QuestionError
+from conftest import LAVROV_DOC, LAVROV_QUESTION
+
+
+def assert_citations_verbatim(assistant: Assistant, answer: Answer) -> None:
+    for citation in answer.citations:
+        assert assistant.document(citation.doc_id).text[citation.start:citation.end] == citation.quote
+
+
+def test_lavrov_answer_quotes_the_article_verbatim(seed_assistant):
+    answer = seed_assistant.ask(LAVROV_QUESTION)
+    assert not answer.refused and answer.mode == "extractive"
+    lavrov = [c for c in answer.citations if c.doc_id == LAVROV_DOC and "the agenda is not ready yet" in c.quote]
+    assert lavrov, answer.text
+    assert_citations_verbatim(seed_assistant, answer)
+    assert lavrov[0].quote in answer.text and f"[{lavrov[0].number}]" in answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Where is Trump's planned summit with Putin going to be held?", "Budapest"),
+    ("How long did Trump and Putin meet in Alaska?", "three-hour"),
+    ("What did Zelensky say Putin only understands?", "force and pressure"),
+])
+def test_answers_quote_the_sentence_that_holds_the_fact(seed_assistant, question, expected):
+    answer = seed_assistant.ask(question)
+    assert not answer.refused
+    assert any(expected in c.quote for c in answer.citations), answer.text
+    assert_citations_verbatim(seed_assistant, answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Angela Merkel say about the Alaska summit?",  # a person in none of the articles
+    "What is the boiling point of water at sea level?",  # off topic
+    "What is the recipe for sourdough bread?",
+])
+def test_questions_the_articles_cannot_answer_are_refused(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.refused and answer.citations == ()
+    assert answer.text.startswith("The articles don't say")
+
+
+def test_refusal_names_the_unknown_person(seed_assistant):
+    answer = seed_assistant.ask("What did Olaf Scholz say about Tomahawks?")
+    assert answer.refused and "Olaf" in answer.text and "Scholz" in answer.text
+
+
+def test_answer_serialises_to_json(seed_assistant):
+    answer = seed_assistant.ask(LAVROV_QUESTION)
+    data = json.loads(answer.to_json())
+    assert data["text"] == answer.text and data["refused"] is False
+    assert data["citations"][0].keys() >= {"doc_id", "title", "quote", "start", "end", "number"}
+    assert data["timings"]["total"] > 0
+
+
+@pytest.mark.parametrize("question, message", [
+    ("", "empty"), ("   \n\t ", "empty"), ("x" * 1001, "1001 characters long; the limit is 1000"),
+])
+def test_bad_questions_are_rejected_with_a_clear_message(seed_assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        seed_assistant.ask(question)
+
+
+def test_unknown_mode_is_rejected(seed_assistant):
+    with pytest.raises(ConfigError, match="unknown answer mode 'telepathy'"):
+        seed_assistant.ask(LAVROV_QUESTION, mode="telepathy")
+
+
+def test_document_returns_the_exact_article(seed_assistant):
+    article = seed_assistant.document(LAVROV_DOC)
+    assert article.title.startswith("Trump Posts Photos with Putin")
+    assert "the agenda is not ready yet" in article.text
