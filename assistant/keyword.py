@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _WORD = re.compile(r"\w\w+|\d")
-FORMAT = 2  # bump when terms() changes: indexes of another format are rebuilt
+FORMAT = 3  # bump when terms() changes: indexes of another format are rebuilt
 _NAME = re.compile(r"\b[A-Z][\w’'\-]+")
 SPELLING_CUTOFF = 0.8  # Witkoff/Witcooff and Alaskan/Alaska match; Kyiv/Kiev (0.5) does not
 
@@ -40,6 +40,10 @@ def stopwords() -> frozenset[str]:
     return frozenset(nltk_stopwords.words("english")) | {"said", "say", "says", "according", "tell", "told"}
 
 
+def _names_in(text: str) -> list[str]:
+    return [m.lower().replace("’", "'").removesuffix("'s").strip("'-") for m in _NAME.findall(text)]
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed content words: the vocabulary of the keyword index and of answer scoring."""
     words = [w for w in _WORD.findall(text.lower().replace("’", "'")) if w not in stopwords()]
@@ -52,7 +56,7 @@ class KeywordIndex:
         self._bm25 = None
         self._ids: list[str] = []
         self._doc_freq: dict[str, int] = {}
-        self._names: list[str] = []  # terms of capitalised words: the corpus's names
+        self._names: dict[str, str] = {}  # capitalised words of the corpus (lower-cased) -> their term
         self.fingerprint: str | None = None
         self._load()
 
@@ -82,7 +86,7 @@ class KeywordIndex:
         for toks in tokenized:
             for tok in set(toks):
                 doc_freq[tok] = doc_freq.get(tok, 0) + 1
-        names = sorted({t for text in texts for t in terms(" ".join(_NAME.findall(text))) if len(t) >= 4})
+        names = {w: ts[0] for text in texts for w in _names_in(text) if len(w) >= 4 and (ts := terms(w))}
         bm25 = None
         tmp = self.folder.with_name(self.folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -117,14 +121,19 @@ class KeywordIndex:
         df = self._doc_freq.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def spellings(self, words: list[str]) -> set[str]:
-        """The indexed terms that match these terms exactly, or a name in the corpus spelt a little differently."""
+    def spellings(self, name: str) -> set[str]:
+        """The indexed terms for a name: its own, or those of a name in the corpus spelt a little
+        differently (Zelenskyy/Zelensky, Witkoff/Witcooff, Alaskan/Alaska; not Scholz/School)."""
         import difflib
 
-        found = set()
-        for word in words:
-            if word in self._doc_freq:
-                found.add(word)
-            elif len(word) >= 4:
-                found.update(difflib.get_close_matches(word, self._names, n=3, cutoff=SPELLING_CUTOFF))
+        found = {t for t in terms(name) if t in self._doc_freq}
+        for word in _names_in(name):
+            if len(word) < 4 or word in self._names:
+                continue
+            for known, term in self._names.items():
+                if word.startswith(known) or known.startswith(word):
+                    found.add(term)
+            for close in difflib.get_close_matches(word, list(self._names), n=3, cutoff=SPELLING_CUTOFF):
+                if close[0] == word[0] and close[-1] == word[-1]:
+                    found.add(self._names[close])
         return found

@@ -29,6 +29,14 @@ def _allowed(host) -> bool:
         return False
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+        return True
+    except ValueError:
+        return False
+
+
 def _check(sock, address) -> None:
     if sock.family in (socket.AF_INET, socket.AF_INET6) and not _allowed(address[0]):
         raise NetworkBlocked(f"network access blocked in tests: {address[0]}:{address[1]}")
@@ -47,7 +55,7 @@ def _connect_ex(self, address):
 def _getaddrinfo(host, *args, **kwargs):
     if isinstance(host, bytes):
         host = host.decode()
-    if host is not None and not _allowed(host):
+    if host is not None and not _allowed(host) and not _is_ip(host):  # numeric: connect() decides
         raise NetworkBlocked(f"name lookup blocked in tests: {host}")
     return _original_getaddrinfo(host, *args, **kwargs)
 

@@ -107,7 +107,7 @@ def test_a_stale_keyword_index_is_rebuilt_when_the_index_is_opened(seed_assistan
     folder = seed_assistant.settings.index_dir / "keyword-articles"
     shutil.rmtree(folder)
     folder.mkdir()
-    (folder / "meta.json").write_text(json.dumps({"format": FORMAT, "fingerprint": "stale", "ids": [], "doc_freq": {}, "names": []}), encoding="utf-8")
+    (folder / "meta.json").write_text(json.dumps({"format": FORMAT, "fingerprint": "stale", "ids": [], "doc_freq": {}, "names": {}}), encoding="utf-8")
     passages = seed_assistant.retrieve("Komsomelets locomotive", k=3)
     assert passages[0].keyword_rank == 1 and passages[0].doc_id == "004_f1ed1702999ca14b"
     assert keyword_in_sync(seed_assistant)

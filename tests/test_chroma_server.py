@@ -1,0 +1,76 @@
+"""Scale-out: the same code against a real `chroma run` server on loopback, and a clear
+message when that server goes away."""
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.errors import StoreUnavailableError
+from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def wait_for_heartbeat(port: int, seconds: float = 30) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"chroma server on port {port} did not start")
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    if not CHROMA.exists():
+        pytest.fail(f"the chroma command is missing at {CHROMA}")
+    port = free_port()
+    process = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_heartbeat(port)
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
+    process, url = chroma_server
+    local = tmp_path / "local"  # only the keyword index lives here in server mode
+    a = Assistant(index_dir=local, corpus=[SEEDS], chroma_url=url)
+    answer = a.ask(LAVROV_QUESTION, mode="extractive")
+    assert any(c.doc_id == LAVROV_DOC and "the agenda is not ready yet" in c.quote for c in answer.citations)
+    assert not (local / "chroma").exists(), "server mode must not create an embedded index"
+
+    # Another client (a second app instance) sees the same index; re-ingest adds nothing.
+    shutil.rmtree(local)
+    b = Assistant(index_dir=local, corpus=[], chroma_url=url)
+    assert len(b.articles()) == 5
+    assert b.ingest([SEEDS]).added == ()
+    assert b.retrieve(LAVROV_QUESTION)[0].doc_id == LAVROV_DOC  # keyword index rebuilt from the server
+
+    process.kill()
+    process.wait()
+    with pytest.raises(StoreUnavailableError, match=f"Chroma server at {url} is not reachable"):
+        b.ask(LAVROV_QUESTION, mode="extractive")
+    result = run_cli("--index-dir", str(local), "ask", LAVROV_QUESTION,
+                     env={"ASSISTANT_CHROMA_URL": url, "ASSISTANT_CORPUS": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"the Chroma server at {url} is not reachable" in result.stderr
+
+
+def test_a_server_that_is_not_there_is_a_clear_error(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreUnavailableError, match="not reachable"):
+        Assistant(index_dir=tmp_path, corpus=[], chroma_url=url).articles()
