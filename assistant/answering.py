@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 
 
 from .chunking import sentence_spans
@@ -95,6 +97,21 @@ def has_answer_type(kind: str | None, sentence: str, question_terms: set[str]) -
     return False
 
 
+_VECTOR_CACHE: dict[tuple[str, str], np.ndarray] = {}
+_VECTOR_CACHE_SIZE = 50_000
+
+
+def sentence_vectors(embedder: MiniLMEmbedding, sentences: list[str]) -> np.ndarray:
+    """Embeddings of sentences, cached: the same passages come back question after question."""
+    model = embedder.model_name
+    missing = list(dict.fromkeys(t for t in sentences if (model, t) not in _VECTOR_CACHE))
+    if missing:
+        if len(_VECTOR_CACHE) + len(missing) > _VECTOR_CACHE_SIZE:
+            _VECTOR_CACHE.clear()
+        _VECTOR_CACHE.update(((model, t), v) for t, v in zip(missing, embedder.embed(missing)))
+    return np.vstack([_VECTOR_CACHE[(model, t)] for t in sentences])
+
+
 @lru_cache(maxsize=256)
 def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(sentence_spans(text))
@@ -124,8 +141,8 @@ def score_sentences(question: str, passages: Sequence[Passage], articles: Mappin
     if not candidates:
         return []
 
-    vectors = embedder.embed([question] + [a.text[s:e] for a, s, e, _, _ in candidates])
-    similarities = vectors[1:] @ vectors[0]
+    question_vector = embedder.embed([question])[0]
+    similarities = sentence_vectors(embedder, [a.text[s:e] for a, s, e, _, _ in candidates]) @ question_vector
     scored = []
     for (article, s, e, rank, context), semantic in zip(candidates, similarities):
         own = set(terms(article.text[s:e]))
