@@ -31,8 +31,8 @@ REFUSAL = "The articles don't say."
 # Calibrated on eval/calibration.jsonl (24 answerable, 24 unanswerable questions that are
 # not part of the evaluation set) with `python eval/calibrate.py`; see the README.
 MIN_SCORE = 0.22  # balanced accuracy 0.71 on the calibration set: 92% answered, 50% refused
-MAX_SENTENCES = 3
-EXTRA_SENTENCE_RATIO = 0.9  # a further sentence must score this close to the best one
+MAX_SENTENCES = 2
+EXTRA_SENTENCE_RATIO = 0.95  # a second sentence must score this close to the best one
 CONTEXT_SENTENCES = 2  # earlier sentences that can supply the speaker of "He said ..."
 SEMANTIC_WEIGHT = 0.5
 NAME_WEIGHT = 0.5  # how much a sentence loses when the names the question asks about are absent
@@ -133,6 +133,8 @@ def score_sentences(question: str, passages: Sequence[Passage], articles: Mappin
         for i, (s, e) in enumerate(spans):
             if s < passage.start or e > passage.end or (article.doc_id, s) in seen:
                 continue
+            if article.text[s:e].strip() == article.title.strip():
+                continue  # a headline states no one's claim: it is context, not an answer
             seen.add((article.doc_id, s))
             context: set[str] = set()
             for cs, ce in spans[max(0, i - CONTEXT_SENTENCES) : i]:

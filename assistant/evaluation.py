@@ -22,13 +22,13 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .config import PROJECT_ROOT
-from .errors import ConfigError, DocumentNotFoundError
+from .errors import ConfigError, CorpusError, DocumentNotFoundError
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "eval" / "reports"
@@ -81,9 +81,6 @@ class Question:
     answer_facts: tuple[Fact, ...]
     history: tuple[dict, ...] = ()
     notes: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _invalid(path: Path, line: int, why: str) -> ConfigError:
@@ -171,11 +168,20 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def phrase_in(phrase: str, text: str) -> bool:
+    """`phrase` occurs in `text` as whole words: "May" is not in "mayor", nor "1%" in "21%"."""
+    if not phrase:
+        return False
+    before = r"(?<!\w)" if re.match(r"\w", phrase[0]) else ""
+    after = r"(?!\w)" if re.match(r"\w", phrase[-1]) else ""
+    return re.search(before + re.escape(phrase) + after, text) is not None
+
+
 def fact_present(fact: Fact, answer_text: str) -> bool:
-    """A fact is a string, or a list of alternative strings of which any one suffices."""
+    """A fact is a string, or a list of alternative strings of which any one suffices; both sides normalised."""
     alternatives = [fact] if isinstance(fact, str) else list(fact)
     haystack = normalise(answer_text)
-    return any(normalise(alt) in haystack for alt in alternatives)
+    return any(phrase_in(normalise(alt), haystack) for alt in alternatives)
 
 
 def fact_recall(facts: Sequence[Fact], answer_text: str) -> float | None:
@@ -186,8 +192,8 @@ def fact_recall(facts: Sequence[Fact], answer_text: str) -> float | None:
 
 
 def overlaps(a: Span, b: Span) -> bool:
-    """Half-open character spans [start, end) share at least one character."""
-    return a[0] < b[1] and b[0] < a[1]
+    """Half-open character spans [start, end) share at least one character (an empty span shares none)."""
+    return max(a[0], b[0]) < min(a[1], b[1])
 
 
 def find_all(text: str, needle: str) -> list[Span]:
@@ -622,10 +628,14 @@ def plot_categories(aggs: Mapping[str, Any], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def write_reports(report: Mapping[str, Any], reports_dir: str | Path, name: str) -> list[Path]:
-    """<name>.json (everything), <name>.md (the tables) and <name>.png (the per-category chart)."""
+def check_report_name(name: str) -> None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ConfigError(f"invalid report name {name!r}; use a plain file name such as 'extractive'")
+
+
+def write_reports(report: Mapping[str, Any], reports_dir: str | Path, name: str) -> list[Path]:
+    """<name>.json (everything), <name>.md (the tables) and <name>.png (the per-category chart)."""
+    check_report_name(name)
     folder = Path(reports_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -637,7 +647,8 @@ def write_reports(report: Mapping[str, Any], reports_dir: str | Path, name: str)
     except OSError as e:
         raise ConfigError(f"cannot write reports to {folder}: {e.strerror or e}") from None
     meta = report["metadata"]
-    plot_categories(report["aggregates"], png_path, f"{meta['mode']} by category ({meta['counts']['questions']} questions)")
+    title = f"{meta['mode']} by category ({meta['counts']['questions']} questions)"
+    plot_categories(report["aggregates"], png_path, title)
     return [json_path, md_path, png_path]
 
 
@@ -678,25 +689,30 @@ def compare_aggregates(a: Mapping[str, Any], b: Mapping[str, Any], tolerance: fl
 
 
 def format_comparison(a: Mapping[str, Any], b: Mapping[str, Any], names: tuple[str, str]) -> str:
+    """Quality changes as improved/regressed; latency on its own, as timings on a shared machine are noisy."""
     changes = compare_aggregates(a["aggregates"], b["aggregates"])
     lines = [f"A: {names[0]} ({_describe(a)})", f"B: {names[1]} ({_describe(b)})"]
     if a["metadata"].get("questions_sha256") != b["metadata"].get("questions_sha256"):
         lines.append("note: the two reports were made from different question files")
-    for kind, wanted in (("improved", True), ("regressed", False)):
-        chosen = [c for c in changes if c.improved == wanted]
-        lines += ["", f"{kind.capitalize()} ({len(chosen)}):"]
+    quality = [c for c in changes if c.metric not in LATENCY_METRICS]
+    sections = [("Improved", [c for c in quality if c.improved]), ("Regressed", [c for c in quality if not c.improved]),
+                ("Latency (machine-dependent)", [c for c in changes if c.metric in LATENCY_METRICS])]
+    for title, chosen in sections:
+        lines += ["", f"{title} ({len(chosen)}):"]
         if not chosen:
             lines.append("  nothing")
         for c in chosen:
             unit = "s" if c.metric in LATENCY_METRICS else ""
+            verdict = ("  faster" if c.improved else "  slower") if unit else ""
             lines.append(f"  {c.group:<17} {c.metric:<19} {c.before:.3f}{unit} -> {c.after:.3f}{unit}  "
-                         f"({c.delta:+.3f}{unit})")
+                         f"({c.delta:+.3f}{unit}){verdict}")
     return "\n".join(lines)
 
 
 def _describe(report: Mapping[str, Any]) -> str:
     meta = report["metadata"]
-    return f"mode {meta.get('mode')}, k={meta.get('k')}, {meta.get('counts', {}).get('questions')} questions, {meta.get('date')}"
+    questions = meta.get("counts", {}).get("questions")
+    return f"mode {meta.get('mode')}, k={meta.get('k')}, {questions} questions, {meta.get('date')}"
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -756,6 +772,9 @@ def build_assistant(index_dir: str | None, corpus: Sequence[str] | None):
 
     if not corpus:
         return Assistant(index_dir=index_dir)
+    for path in corpus:  # before a folder for its index is made
+        if not Path(path).expanduser().exists():
+            raise CorpusError(f"no such file or folder: {path}")
     base = Path(index_dir) if index_dir else Settings.from_env().index_dir
     return Assistant(index_dir=corpus_index_dir(base, corpus), corpus=list(corpus))
 
@@ -769,6 +788,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise ConfigError(f"--k must be at least 1, not {args.k}")
     if args.limit is not None and args.limit < 1:
         raise ConfigError(f"--limit must be at least 1, not {args.limit}")
+    check_report_name(args.name or args.mode)
     questions = load_questions(args.questions)[: args.limit]
     assistant = build_assistant(getattr(args, "index_dir", None), args.corpus)
     report = run_evaluation(assistant, questions, mode=args.mode, k=args.k, questions_file=args.questions,

@@ -1,0 +1,47 @@
+"""CI gate: the full extractive evaluation over the seeds must not fall below eval/thresholds.json.
+
+The thresholds sit just under what the system reaches today; raise them whenever
+answering improves, so that a later change cannot quietly give the gain back.
+"""
+
+from __future__ import annotations
+
+from conftest import ARTIFACTS, ROOT
+
+from assistant.evaluation import (
+    DEFAULT_THRESHOLDS,
+    QUALITY_METRICS,
+    check_thresholds,
+    load_questions,
+    load_thresholds,
+    render_tables,
+    run_evaluation,
+    write_reports,
+)
+
+QUESTIONS = ROOT / "eval" / "questions.jsonl"
+
+
+def test_thresholds_name_real_metrics_in_the_right_direction():
+    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+    assert thresholds["min"] and thresholds["max"]
+    unknown = (set(thresholds["min"]) | set(thresholds["max"])) - set(QUALITY_METRICS)
+    assert not unknown, f"thresholds for unknown metrics: {sorted(unknown)}"
+    assert set(thresholds["max"]) == {"false_refusal_rate", "wrong_source_rate"}  # the rates where lower is better
+    assert thresholds["min"]["quote_fidelity"] == 1.0  # a misquote is never acceptable
+
+
+def test_extractive_evaluation_meets_the_thresholds(seed_assistant):
+    questions = load_questions(QUESTIONS)
+    report = run_evaluation(seed_assistant, questions, mode="extractive", questions_file=QUESTIONS)
+    # Kept for whoever has to read a failure (tests/artifacts/ is not in git).
+    write_reports(report, ARTIFACTS, "eval-gate")
+
+    assert report["metadata"]["counts"]["questions"] == len(questions)
+    overall = report["aggregates"]["overall"]
+    failures = check_thresholds(overall, load_thresholds(DEFAULT_THRESHOLDS))
+    assert not failures, (
+        f"{len(failures)} evaluation threshold(s) missed (eval/thresholds.json):\n  "
+        + "\n  ".join(failures)
+        + f"\n\n{render_tables(report['aggregates'])}\n\nfull report: {ARTIFACTS / 'eval-gate.json'}"
+    )
