@@ -84,3 +84,18 @@ def test_an_index_built_with_another_model_is_one_clear_line(seed_index, tmp_pat
 def test_a_bad_setting_is_one_clear_line(seed_index):
     result = run_cli("--index-dir", str(seed_index), "ask", LAVROV_QUESTION, env={"ASSISTANT_TOP_K": "many"})
     assert_clean_error(result, "ASSISTANT_TOP_K must be a whole number")
+
+
+def test_output_piped_into_a_reader_that_leaves_early_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(1500):  # each is reported as skipped: far more output than a pipe buffers
+        (folder / f"image_{i:04d}_with_a_long_name_to_make_the_report_bigger.png").write_bytes(b"x")
+    command = (f"ASSISTANT_CORPUS= {sys.executable} -m assistant --index-dir {tmp_path / 'idx'} "
+               f"ingest {folder} --json | head -c 10")
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
+    assert result.stdout == "{\n  \"added\""[:10]
+    assert "Traceback" not in result.stderr and "error" not in result.stderr, result.stderr
