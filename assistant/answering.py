@@ -187,6 +187,9 @@ def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapp
             break
         chosen.append(candidate)
 
+    if len({c.article.doc_id for c in chosen}) == 1:
+        chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
+
     citations = []
     parts = []
     for number, sentence in enumerate(chosen, 1):
