@@ -13,8 +13,10 @@ import math
 import re
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _WORD = re.compile(r"\w\w+|\d")
 FORMAT = 3  # bump when terms() changes: indexes of another format are rebuilt
@@ -50,32 +52,41 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything a search reads, swapped in one assignment so a rebuild never shows half of itself."""
+
+    ids: tuple[str, ...] = ()
+    doc_freq: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # capitalised words (lower-cased) -> their term
+    bm25: Any = None
+    fingerprint: str | None = None
+
+
 class KeywordIndex:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self._bm25 = None
-        self._ids: list[str] = []
-        self._doc_freq: dict[str, int] = {}
-        self._names: dict[str, str] = {}  # capitalised words of the corpus (lower-cased) -> their term
-        self.fingerprint: str | None = None
-        self._load()
+        self._now = self._load()
 
-    def _load(self) -> None:
+    @property
+    def fingerprint(self) -> str | None:
+        return self._now.fingerprint
+
+    def _load(self) -> _Snapshot:
         meta_file = self.folder / "meta.json"
         if not meta_file.exists():
-            return
+            return _Snapshot()
         try:
             import bm25s
 
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT:
-                return  # built by another version's tokenizer: rebuilt from Chroma
-            ids, doc_freq, names, fingerprint = meta["ids"], meta["doc_freq"], meta["names"], meta["fingerprint"]
+                return _Snapshot()  # built by another version's tokenizer: rebuilt from Chroma
+            ids = tuple(meta["ids"])
             bm25 = bm25s.BM25.load(str(self.folder / "bm25"), show_progress=False) if ids else None
+            return _Snapshot(ids, meta["doc_freq"], meta["names"], bm25, meta["fingerprint"])
         except Exception:  # noqa: BLE001 - a damaged keyword index is rebuilt from Chroma
-            return
-        self._ids, self._doc_freq, self._names, self._bm25 = ids, doc_freq, names, bm25
-        self.fingerprint = fingerprint
+            return _Snapshot()
 
     def build(self, ids: Sequence[str], texts: Sequence[str], fingerprint: str) -> None:
         """Build and save atomically: a crash leaves the old index or the new one, never half of each."""
@@ -95,30 +106,30 @@ class KeywordIndex:
             bm25 = bm25s.BM25()
             bm25.index(tokenized, show_progress=False)
             bm25.save(str(tmp / "bm25"), show_progress=False)
-        (tmp / "meta.json").write_text(
-            json.dumps({"format": FORMAT, "fingerprint": fingerprint, "ids": list(ids), "doc_freq": doc_freq, "names": names}), encoding="utf-8"
-        )
+        meta = {"format": FORMAT, "fingerprint": fingerprint, "ids": list(ids), "doc_freq": doc_freq, "names": names}
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         old = self.folder.with_name(self.folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.folder.exists():
             self.folder.rename(old)
         tmp.rename(self.folder)
         shutil.rmtree(old, ignore_errors=True)
-        self._ids, self._doc_freq, self._names, self._bm25 = list(ids), doc_freq, names, bm25
-        self.fingerprint = fingerprint
+        self._now = _Snapshot(tuple(ids), doc_freq, names, bm25, fingerprint)
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Chunk ids with a positive BM25 score, best first."""
-        query_terms = [t for t in terms(query) if t in self._doc_freq]
-        if self._bm25 is None or not query_terms:
+        now = self._now
+        query_terms = [t for t in terms(query) if t in now.doc_freq]
+        if now.bm25 is None or not query_terms:
             return []
-        docs, scores = self._bm25.retrieve([query_terms], k=min(n, len(self._ids)), show_progress=False)
-        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        docs, scores = now.bm25.retrieve([query_terms], k=min(n, len(now.ids)), show_progress=False)
+        return [(now.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def idf(self, term: str) -> float:
         """Rarity of a (stemmed) term across chunks; unknown terms get the highest weight."""
-        n = max(len(self._ids), 1)
-        df = self._doc_freq.get(term, 0)
+        now = self._now
+        n = max(len(now.ids), 1)
+        df = now.doc_freq.get(term, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def spellings(self, name: str) -> set[str]:
@@ -126,14 +137,15 @@ class KeywordIndex:
         differently (Zelenskyy/Zelensky, Witkoff/Witcooff, Alaskan/Alaska; not Scholz/School)."""
         import difflib
 
-        found = {t for t in terms(name) if t in self._doc_freq}
+        now = self._now
+        found = {t for t in terms(name) if t in now.doc_freq}
         for word in _names_in(name):
-            if len(word) < 4 or word in self._names:
+            if len(word) < 4 or word in now.names:
                 continue
-            for known, term in self._names.items():
+            for known, term in now.names.items():
                 if word.startswith(known) or known.startswith(word):
                     found.add(term)
-            for close in difflib.get_close_matches(word, list(self._names), n=3, cutoff=SPELLING_CUTOFF):
+            for close in difflib.get_close_matches(word, list(now.names), n=3, cutoff=SPELLING_CUTOFF):
                 if close[0] == word[0] and close[-1] == word[-1]:
-                    found.add(self._names[close])
+                    found.add(now.names[close])
         return found
