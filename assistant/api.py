@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .answering import extractive_answer
-from .config import Settings
+from .config import ANSWER_MODES, Settings
 from .embeddings import get_embedder
-from .errors import ConfigError, QuestionError
+from .errors import ConfigError, GenerationError, QuestionError
+from .followup import cheap_rewrite, clean_model_rewrite
+from .grounding import Grounded, Verifier
 from .ingest import ingest, remove_orphans, sync_keyword_index
 from .keyword import KeywordIndex
+from .llm import ChatBackend, complete, make_backend
+from .local_model import local_model_available
+from .prompts import answer_messages, rewrite_messages
 from .retrieval import hybrid_search
 from .store import ArticleRecord, Store
 from .types import Answer, Article, IngestReport, Passage
 
-MODES = ("extractive",)
+MODES = ANSWER_MODES
+REWRITE_TOKENS = 80  # a standalone question is one line
+FALLBACK = "showing quotes from the articles instead"
 
 
 class Assistant:
@@ -37,6 +45,7 @@ class Assistant:
         self._store: Store | None = None
         self._keyword: KeywordIndex | None = None
         self._articles: dict[str, Article] = {}
+        self._backends: dict[str, ChatBackend] = {}
 
     # --- lifecycle ----------------------------------------------------------------
 
@@ -67,24 +76,44 @@ class Assistant:
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        question = self._check(question)
-        store, keyword = self._open()
-        return hybrid_search(question, store, keyword, self.embedder, k or self.settings.top_k)
+        return self._search(self._check(question), k)
 
-    def ask(self, question: str, history: Sequence[dict] | None = None, mode: str | None = None,
+    def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None, mode: str | None = None,
             k: int | None = None) -> Answer:
+        """The verified answer. `mode` is one of MODES; None picks the best available (see `answer_mode`)."""
+        *_, answer = self.stream(question, history=history, mode=mode, k=k)
+        return answer
+
+    def stream(self, question: str, history: Sequence[Mapping[str, str]] | None = None, mode: str | None = None,
+               k: int | None = None) -> Iterator[str | Answer]:
+        """Text as the model writes it, then the verified Answer as the last item.
+
+        The streamed text is a preview: markers in it are the model's, and sentences the
+        verification drops are still in it. Show the final Answer's text once it arrives.
+        A bad question or mode raises here, before the first item.
+        """
         question = self._check(question)
-        mode = mode or "extractive"
+        mode = self.answer_mode(mode)
+        if mode == "extractive":
+            return self._extractive_stream(question, history, k)
+        return self._generated(question, history, mode, k)
+
+    def answer_mode(self, mode: str | None = None) -> str:
+        """The mode asked for, else ASSISTANT_MODE, else a configured server, else the local model
+        if it is installed, else extractive."""
+        mode = mode or self.settings.mode
+        if mode is None:
+            if self.settings.openai_configured:
+                return "openai"
+            return "local" if local_model_available(self.settings) else "extractive"
         if mode not in MODES:
             raise ConfigError(f"unknown answer mode {mode!r}; choose one of {', '.join(MODES)}")
-        started = time.perf_counter()
-        passages = self.retrieve(question, k)
-        retrieved = time.perf_counter()
+        return mode
+
+    def verify(self, text: str, passages: Sequence[Passage]) -> Grounded:
+        """Check an answer written from these passages (numbered from 1): see grounding.py."""
         _, keyword = self._open()
-        answer = extractive_answer(question, passages, self._articles_for(passages), self.embedder, keyword)
-        done = time.perf_counter()
-        answer.timings.update(retrieve=retrieved - started, answer=done - retrieved, total=done - started)
-        return answer
+        return Verifier(self.embedder, keyword.idf).verify(text, passages, self._articles_for(passages))
 
     def document(self, doc_id: str) -> Article:
         store, _ = self._open()
@@ -109,5 +138,95 @@ class Assistant:
             )
         return question
 
+    def _search(self, question: str, k: int | None) -> list[Passage]:
+        store, keyword = self._open()
+        return hybrid_search(question, store, keyword, self.embedder, k or self.settings.top_k)
+
     def _articles_for(self, passages: Sequence[Passage]) -> dict[str, Article]:
         return {p.doc_id: self.document(p.doc_id) for p in passages}
+
+    def _extractive_stream(self, question: str, history: Sequence[Mapping[str, str]] | None,
+                           k: int | None) -> Iterator[str | Answer]:
+        answer = self._extractive(question, history, k, time.perf_counter())
+        yield answer.text
+        yield answer
+
+    def _extractive(self, question: str, history: Sequence[Mapping[str, str]] | None, k: int | None,
+                    started: float, notice: str | None = None) -> Answer:
+        standalone = cheap_rewrite(question, history)
+        passages = self._search(standalone, k)
+        retrieved = time.perf_counter()
+        answer = self._quotes(standalone, passages)
+        done = time.perf_counter()
+        return replace(answer, question=question, notice=notice,
+                       rewritten_question=standalone if history else None,
+                       timings={"retrieve": retrieved - started, "answer": done - retrieved, "total": done - started})
+
+    def _quotes(self, question: str, passages: Sequence[Passage]) -> Answer:
+        _, keyword = self._open()
+        return extractive_answer(question, passages, self._articles_for(passages), self.embedder, keyword)
+
+    def _backend(self, mode: str) -> ChatBackend:
+        if mode not in self._backends:
+            self._backends[mode] = make_backend(mode, self.settings)
+        return self._backends[mode]
+
+    def _generated(self, question: str, history: Sequence[Mapping[str, str]] | None, mode: str,
+                   k: int | None) -> Iterator[str | Answer]:
+        """Rewrite, retrieve, refuse early or generate, then verify; a model failure ends in the quotes."""
+        started = time.perf_counter()
+        backend = self._backend(mode)
+        timings = {"load": time.perf_counter() - started}
+        quotes: Answer | None = None
+        try:
+            mark = time.perf_counter()
+            standalone = self._standalone(question, history, backend)
+            timings["rewrite"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            passages = self._search(standalone, k)
+            timings["retrieve"] = time.perf_counter() - mark
+            quotes = replace(self._quotes(standalone, passages), question=question,
+                             rewritten_question=standalone if history else None)
+            if quotes.refused:  # nothing retrieved is good enough: the model would only guess
+                yield quotes.text
+                yield self._timed(replace(quotes, mode=mode), timings, started)
+                return
+            parts: list[str] = []
+            mark = time.perf_counter()
+            for delta in backend.stream(answer_messages(standalone, passages), self.settings.max_answer_tokens):
+                if not parts:
+                    timings["first_token"] = time.perf_counter() - started
+                parts.append(delta)
+                yield delta
+            timings["generate"] = time.perf_counter() - mark
+        except GenerationError as e:
+            notice = f"{e}; {FALLBACK}"
+            fallback = (self._extractive(question, history, k, started, notice) if quotes is None
+                        else self._timed(replace(quotes, notice=notice), timings, started))
+            yield fallback.text
+            yield fallback
+            return
+        yield self._timed(self._verified("".join(parts), passages, quotes, backend), timings, started)
+
+    def _standalone(self, question: str, history: Sequence[Mapping[str, str]] | None, backend: ChatBackend) -> str:
+        if not history:
+            return question
+        written = complete(backend, rewrite_messages(question, history), REWRITE_TOKENS)
+        return clean_model_rewrite(written, self.settings.max_question_chars) or cheap_rewrite(question, history)
+
+    def _verified(self, generated: str, passages: Sequence[Passage], quotes: Answer, backend: ChatBackend) -> Answer:
+        """The model's answer as verification leaves it, or the quotes when none of it could be verified."""
+        mark = time.perf_counter()
+        grounded = self.verify(generated, passages)
+        timings = {"verify": time.perf_counter() - mark}
+        checked = {"unsupported": grounded.unsupported, "unverified_quotes": grounded.unverified_quotes,
+                   "timings": timings}
+        if grounded.refused or grounded.answered:
+            return replace(quotes, text=grounded.text, citations=grounded.citations, refused=grounded.refused,
+                           mode=backend.mode, model=backend.model, **checked)
+        return replace(quotes, notice=f"the {backend.model} answer could not be verified against the articles; "
+                                      f"{FALLBACK}", **checked)
+
+    @staticmethod
+    def _timed(answer: Answer, timings: dict[str, float], started: float) -> Answer:
+        return replace(answer, timings={**timings, **answer.timings, "total": time.perf_counter() - started})

@@ -76,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with verbatim quotes")
     p.add_argument("question")
     p.add_argument("--k", type=int, default=None, help="passages to retrieve (default: ASSISTANT_TOP_K or 5)")
-    p.add_argument("--mode", default=None, help="answer mode (default: the best available)")
+    p.add_argument("--mode", default=None,
+                   help="extractive, local or openai (default: ASSISTANT_MODE, else a configured OpenAI-compatible "
+                        "server, else the local model if installed, else extractive)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_ask)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ConfigError
@@ -12,6 +12,9 @@ from .errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT_ROOT / "seeds"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
+DEFAULT_MODEL_DIR = Path("~/.cache/assistant/models")
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+ANSWER_MODES = ("extractive", "local", "openai")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -25,6 +28,31 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if not value >= minimum:  # also rejects nan
+        raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}")
+    return value
+
+
+def _text(env: Mapping[str, str], *names: str) -> str | None:
+    """The first of these variables that is set to something other than blanks."""
+    return next((value.strip() for name in names if (value := env.get(name) or "").strip()), None)
+
+
+def _mode(env: Mapping[str, str]) -> str | None:
+    mode = _text(env, "ASSISTANT_MODE")
+    if mode is not None and mode not in ANSWER_MODES:
+        raise ConfigError(f"ASSISTANT_MODE must be one of {', '.join(ANSWER_MODES)}, not {mode!r}")
+    return mode
 
 
 @dataclass(frozen=True)
@@ -41,6 +69,22 @@ class Settings:
     chunk_overlap_tokens: int = 40
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
+    # Answering with a language model (see docs/llm.md).
+    mode: str | None = None  # None: a configured server, else the local model if installed, else extractive
+    model_path: Path | None = None  # any GGUF file instead of the bundled Qwen2.5 1.5B
+    model_dir: Path = field(default_factory=DEFAULT_MODEL_DIR.expanduser)  # where the bundled model's parts are joined, once
+    llm_threads: int = 2
+    llm_context: int = 4096
+    max_answer_tokens: int = 384
+    openai_base_url: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_model: str = DEFAULT_OPENAI_MODEL
+    llm_timeout: float = 60.0  # seconds a server may stay silent before we give up on it
+    llm_retries: int = 2  # further attempts after a 429, a 5xx or a failed connection
+    llm_retry_delay: float = 0.5  # seconds before the first retry; doubled for each next one
+    # The chat UI's login (see docs/ui.md): both set, or neither for no login.
+    ui_user: str | None = None
+    ui_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,7 +104,26 @@ class Settings:
             chunk_overlap_tokens=_int(env, "ASSISTANT_CHUNK_OVERLAP", 40, minimum=0),
             max_question_chars=_int(env, "ASSISTANT_MAX_QUESTION_CHARS", 1000),
             max_file_bytes=_int(env, "ASSISTANT_MAX_FILE_MB", 20) * 1024 * 1024,
+            mode=_mode(env),
+            model_path=Path(path).expanduser() if (path := _text(env, "ASSISTANT_MODEL_PATH")) else None,
+            model_dir=Path(_text(env, "ASSISTANT_MODEL_DIR") or DEFAULT_MODEL_DIR).expanduser(),
+            llm_threads=_int(env, "ASSISTANT_LLM_THREADS", 2),
+            llm_context=_int(env, "ASSISTANT_LLM_CONTEXT", 4096, minimum=512),
+            max_answer_tokens=_int(env, "ASSISTANT_MAX_ANSWER_TOKENS", 384, minimum=16),
+            openai_base_url=_text(env, "OPENAI_BASE_URL"),
+            openai_api_key=_text(env, "OPENAI_API_KEY"),
+            openai_model=_text(env, "ASSISTANT_OPENAI_MODEL", "OPENAI_MODEL") or DEFAULT_OPENAI_MODEL,
+            llm_timeout=_float(env, "ASSISTANT_LLM_TIMEOUT", 60.0, minimum=0.01),
+            llm_retries=_int(env, "ASSISTANT_LLM_RETRIES", 2, minimum=0),
+            llm_retry_delay=_float(env, "ASSISTANT_LLM_RETRY_DELAY", 0.5),
+            ui_user=_text(env, "ASSISTANT_UI_USER"),
+            ui_password=env.get("ASSISTANT_UI_PASSWORD") or None,  # not stripped: spaces may be part of it
         )
+
+    @property
+    def openai_configured(self) -> bool:
+        """A server counts as configured as soon as either its address or a key is set."""
+        return bool(self.openai_base_url or self.openai_api_key)
 
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

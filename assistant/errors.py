@@ -27,3 +27,11 @@ class StoreUnavailableError(AssistantError):
 
 class DocumentNotFoundError(AssistantError):
     """No article with that doc_id is indexed."""
+
+
+class ModelUnavailableError(AssistantError):
+    """The local model cannot be found, assembled, verified or loaded."""
+
+
+class GenerationError(AssistantError):
+    """The model gave no answer (a server failing even after retries, a prompt too long); the caller falls back to quotes."""

@@ -24,6 +24,8 @@ netguard.install()
 os.environ["PYTHONPATH"] = os.pathsep.join([str(TESTS / "sitecustomize"), os.environ.get("PYTHONPATH", "")])
 for name in [n for n in os.environ if n.startswith("ASSISTANT_") or n.startswith("OPENAI_")]:
     del os.environ[name]
+# Quotes unless a test asks for a model: the default-mode choice is tested with explicit Settings.
+os.environ["ASSISTANT_MODE"] = "extractive"
 
 from assistant import Assistant  # noqa: E402
 

@@ -1,0 +1,324 @@
+"""Verify a model's answer against the passages it was given, sentence by sentence.
+
+A model's [n] markers are claims, not facts: small models cite the wrong passage,
+cite passages they were never shown, change numbers and invent quotes. So each
+answer sentence is matched to the article sentences that support it (the rare
+words it shares with them, weighted by rarity, plus embedding similarity), and
+only then does it get citations: exact quotes with offsets into the article,
+numbered in order of appearance, with the markers in the text rewritten to match.
+A sentence nothing supports, one whose numbers the supporting sentences do not
+contain, or one whose quoted words the cited article does not contain, is taken
+out of the answer and reported instead of being shown as cited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+
+from .chunking import sentence_spans
+from .citations import make_citation
+from .embeddings import MiniLMEmbedding
+from .keyword import terms
+from .types import Article, Citation, Passage
+
+# Calibrated on hand-written claims about the seed articles (the cases in tests/test_grounding.py):
+# close paraphrases scored 0.83-0.98 against their sentence and loose ones 0.47-0.50; claims the
+# passages do not make 0.06-0.48, and 0.50 for one that swapped a place name (the name check's job).
+SUPPORT_MIN = 0.5  # a sentence the answer cites must score this much to support it
+UNCITED_SUPPORT_MIN = 0.62  # a passage the answer did not cite must be clearly better to be attached
+SEMANTIC_WEIGHT = 0.5
+EXTRA_COVERAGE = 0.2  # a second supporting sentence must add this share of the claim's weight...
+EXTRA_SUPPORT_MIN = 0.3  # ...and be related to the claim, though it need not support it alone
+MAX_SUPPORT = 2  # supporting sentences per answer sentence
+NAME_SPELLING = 0.8  # difflib ratio at which two spellings of a name count as one (as in keyword.py)
+
+_MARKER = re.compile(r"\s*\[(?:passages?|sources?)?\s*(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]", re.I)
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]{1,20}\])+")
+_PASSAGE_REFERENCE = re.compile(r"\b(?:passages?|sources?)\s+\d+(?:\s*(?:,|and|&)\s*\d+)*", re.I)
+_REFUSAL = re.compile(r"\b(?:the\s+)?(?:articles?|passages?)\s+(?:do|does)\s*(?:n't|not)\s+"
+                      r"(?:say|contain|mention|state|provide|answer|include)", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'\-]*")
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
+_ELLIPSIS = re.compile(r"\.\.\.|…")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12", "first": "1",
+                      "second": "2", "third": "3", "fourth": "4", "fifth": "5", "half": "50"})
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """The verified answer: only supported sentences are in `text`, with markers that match `citations`."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    unsupported: tuple[str, ...]
+    unverified_quotes: tuple[str, ...]
+    refused: bool
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.citations) and not self.refused
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """One sentence of the article text inside a passage: a candidate for support."""
+
+    passage: int  # 1-based, as the model saw it
+    article: Article
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class _Claim:
+    raw: str  # as the model wrote it
+    text: str  # without markers
+    cited: tuple[int, ...]  # passage numbers in its markers, valid or not
+    gap: str  # what separated it from the previous sentence
+
+
+def is_refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text.replace("’", "'")))
+
+
+def normalise(text: str) -> str:
+    """Curly quotes made straight and whitespace collapsed: what a verbatim check ignores."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split()).casefold()
+
+
+def split_claims(answer: str) -> list[_Claim]:
+    """Sentences with their markers. A marker left at the start of a sentence ("... yet.” [1] He ...")
+    belongs to the sentence before it, and a quotation that runs over several sentences is one claim."""
+    pieces: list[list[str]] = []  # [raw, gap]
+    previous_end = 0
+    for start, end in sentence_spans(answer):
+        raw, gap = answer[start:end], answer[previous_end:start]
+        previous_end = end
+        if pieces and _open_quote(pieces[-1][0]):
+            pieces[-1][0] += gap + raw
+            continue
+        leading = _LEADING_MARKERS.match(raw)
+        if leading and pieces:
+            pieces[-1][0] += leading.group()
+            raw = raw[leading.end():].lstrip()
+        if raw.strip():
+            pieces.append([raw, gap])
+    return [_Claim(raw=raw, text=_without_markers(raw), cited=_marker_numbers(raw), gap=gap) for raw, gap in pieces]
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
+def _without_markers(text: str) -> str:
+    text = _MARKER.sub("", text).strip()
+    return re.sub(r"\s+([.,;:!?])", r"\1", text)
+
+
+def _marker_numbers(text: str) -> tuple[int, ...]:
+    found: list[int] = []
+    for m in _MARKER.finditer(text):
+        for n in re.findall(r"\d+", m.group(1)):
+            if int(n) not in found:
+                found.append(int(n))
+    return tuple(found)
+
+
+def numbers(text: str) -> set[str]:
+    """Digits as written (thousands separators dropped), and number words as digits."""
+    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return found
+
+
+def claim_numbers(claim: str) -> set[str]:
+    """The numbers a claim asserts: digits only, not counting references such as "passage 2"."""
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(_PASSAGE_REFERENCE.sub("", claim))}
+
+
+def quotes(text: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in _QUOTED.finditer(text) if (m.group(1) or m.group(2)).strip()]
+
+
+def quote_found(quote: str, articles: Sequence[Article]) -> bool:
+    """Every part of the quote (split at ellipses) occurs verbatim in one of the articles."""
+    fragments = [f.strip(" \t\n,.;:!?'\"") for f in _ELLIPSIS.split(normalise(quote))]
+    fragments = [f for f in fragments if f]
+    return any(all(f in _normalised(a.text) for f in fragments) for a in articles) if fragments else True
+
+
+@lru_cache(maxsize=64)
+def _normalised(text: str) -> str:
+    return normalise(text)
+
+
+@lru_cache(maxsize=256)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text))
+
+
+def candidate_sentences(passages: Sequence[Passage], articles: Mapping[str, Article]) -> list[_Sentence]:
+    """The article's sentences inside each passage, cut to the passage where a sentence overhangs it."""
+    found = []
+    for number, passage in enumerate(passages, 1):
+        article = articles[passage.doc_id]
+        for s, e in _spans(article.text):
+            s, e = max(s, passage.start), min(e, passage.end)
+            if s < e and article.text[s:e].strip():
+                found.append(_Sentence(number, article, s, e))
+    return found
+
+
+class Verifier:
+    """Scores how well article sentences support answer sentences, and builds the verified answer."""
+
+    def __init__(self, embedder: MiniLMEmbedding, idf: Callable[[str], float]) -> None:
+        self.embedder = embedder
+        self.idf = idf
+
+    def verify(self, answer: str, passages: Sequence[Passage], articles: Mapping[str, Article]) -> Grounded:
+        claims = split_claims(answer)
+        candidates = candidate_sentences(passages, articles)
+        checked = [i for i, c in enumerate(claims) if _is_claim(c)]
+        scores = self._scores([claims[i].text for i in checked], candidates)
+        support = {i: self._support(claims[i], row, candidates, passages) for i, row in zip(checked, scores)}
+        grounded = self._render(claims, support, list(articles.values()))
+        if not grounded.citations and any(is_refusal(c.text) for c in claims):
+            refusal = _tidy(" ".join(c.text for c in claims if is_refusal(c.text)))
+            return replace(grounded, text=refusal, refused=True)
+        return grounded
+
+    def _render(self, claims: list[_Claim], support: Mapping[int, list[_Sentence]],
+                articles: list[Article]) -> Grounded:
+        """The answer with supported sentences cited, sentences with nothing to check kept as written,
+        and the rest left out and listed."""
+        numbering: dict[tuple[str, int, int], Citation] = {}
+        parts: list[str] = []
+        unsupported: list[str] = []
+        unverified: list[str] = []
+        for i, claim in enumerate(claims):
+            if i not in support:
+                parts.append(claim.gap + claim.text)
+                continue
+            sentences = support[i]
+            bad_quotes = [q for q in quotes(claim.text)
+                          if not quote_found(q, [s.article for s in sentences] or articles)]
+            unverified.extend(bad_quotes)
+            if not sentences or bad_quotes:
+                unsupported.append(claim.text)
+                continue
+            marks = "".join(f"[{self._number(numbering, s).number}]" for s in sentences)
+            parts.append(f"{claim.gap}{claim.text} {marks}")
+        return Grounded(text=_tidy("".join(parts)), citations=tuple(numbering.values()),
+                        unsupported=tuple(unsupported), unverified_quotes=tuple(unverified), refused=False)
+
+    # --- scoring ------------------------------------------------------------------------------
+
+    def _scores(self, claims: list[str], candidates: list[_Sentence]) -> np.ndarray:
+        """(claims x candidates) support scores: weighted share of the claim's terms the sentence has,
+        blended with embedding similarity."""
+        if not claims or not candidates:
+            return np.zeros((len(claims), len(candidates)), np.float32)
+        vectors = self.embedder.embed(claims + [c.text for c in candidates])
+        semantic = vectors[: len(claims)] @ vectors[len(claims):].T
+        candidate_terms = [set(terms(c.text)) for c in candidates]
+        lexical = np.array([[self._coverage(claim, own) for own in candidate_terms] for claim in claims])
+        return SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+
+    def _coverage(self, claim: str, own: set[str]) -> float:
+        weights = self._weights(claim)
+        total = sum(weights.values()) or 1.0
+        return sum(w for t, w in weights.items() if t in own) / total
+
+    def _weights(self, claim: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in set(terms(claim))}
+
+    def _support(self, claim: _Claim, row: np.ndarray, candidates: list[_Sentence],
+                 passages: Sequence[Passage]) -> list[_Sentence]:
+        """The sentences that support the claim, best first: from the passages it cites, else (when it
+        cites none that support it) from any passage that supports it clearly. Empty when unsupported."""
+        cited = {n for n in claim.cited if 1 <= n <= len(passages)}
+        ranked = sorted(range(len(candidates)), key=lambda i: -row[i])
+        for allowed, minimum in ((cited, SUPPORT_MIN), (None, UNCITED_SUPPORT_MIN)):
+            pool = [i for i in ranked if allowed is None or candidates[i].passage in allowed]
+            if pool and row[pool[0]] >= minimum:
+                chosen = [candidates[i] for i in self._complete(claim.text, [pool[0]], pool, row, candidates)]
+                if _consistent(claim.text, chosen, passages):
+                    return chosen
+        return []
+
+    def _complete(self, claim: str, chosen: list[int], pool: list[int], row: np.ndarray,
+                  candidates: list[_Sentence]) -> list[int]:
+        """Add a sentence when the claim joins two facts: one holding words or numbers the first lacks."""
+        weights = self._weights(claim)
+        total = sum(weights.values()) or 1.0
+        wanted_numbers = claim_numbers(claim)
+        for i in pool[1:]:
+            if len(chosen) == MAX_SUPPORT or row[i] < EXTRA_SUPPORT_MIN:
+                break
+            have_terms = set().union(*(terms(candidates[j].text) for j in chosen))
+            have_numbers = set().union(*(numbers(candidates[j].text) for j in chosen))
+            own = set(terms(candidates[i].text))
+            added = sum(w for t, w in weights.items() if t in own - have_terms) / total
+            if added >= EXTRA_COVERAGE or (wanted_numbers - have_numbers) & numbers(candidates[i].text):
+                chosen.append(i)
+        return chosen
+
+    @staticmethod
+    def _number(numbering: dict[tuple[str, int, int], Citation], sentence: _Sentence) -> Citation:
+        key = (sentence.article.doc_id, sentence.start, sentence.end)
+        if key not in numbering:
+            numbering[key] = make_citation(len(numbering) + 1, sentence.article, sentence.start, sentence.end)
+        return numbering[key]
+
+
+def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Passage]) -> bool:
+    """Similar is not enough: every number of the claim must stand in its supporting sentences, and
+    every name in their passages (the name of the "he" in "he said" is often a sentence earlier)."""
+    if not claim_numbers(claim) <= set().union(*(numbers(s.text) for s in chosen)):
+        return False
+    context = set().union(*(_terms(passages[n - 1].text) for n in {s.passage for s in chosen}))
+    return all(_known(name, context) for name in names(claim))
+
+
+def names(text: str) -> list[str]:
+    """Stemmed terms of the capitalised words a claim names (people, places, organisations). The first
+    word is left out: it is capitalised anyway ("Reports said ...")."""
+    return [t for word in _NAME.findall(text, 1) for t in terms(word)]
+
+
+def _known(name: str, context: set[str]) -> bool:
+    """Found as is, or spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof)."""
+    return name in context or bool(difflib.get_close_matches(name, list(context), n=1, cutoff=NAME_SPELLING))
+
+
+@lru_cache(maxsize=256)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def _is_claim(claim: _Claim) -> bool:
+    """Introductions ("Here is what the articles say:") and refusals assert nothing to check."""
+    return bool(terms(claim.text)) and not is_refusal(claim.text) and not claim.text.endswith(":")
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"\n\s*\n\s*\n+", "\n\n", text)
+    return text.strip()

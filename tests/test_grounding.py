@@ -1,0 +1,197 @@
+"""Verification of model answers, on hand-written model outputs: no model runs here.
+
+The passages are the ones retrieved for real questions over the seeds, so the
+scores behind "supported" are the ones a real answer would get.
+"""
+
+import pytest
+
+from assistant.grounding import is_refusal, quote_found, split_claims
+from conftest import LAVROV_DOC, LAVROV_QUESTION
+
+BUDAPEST_QUESTION = "Where is Trump's planned summit with Putin going to be held?"
+CONTROL_QUESTION = "How much of Ukraine does Russia control?"
+
+
+def passages_for(assistant, question, k=3):
+    passages = assistant.retrieve(question, k)
+    assert len(passages) == k
+    return passages
+
+
+def number_of(passages, needle):
+    """The 1-based number of the first passage holding `needle`, as the model would see it."""
+    return next(n for n, p in enumerate(passages, 1) if needle in p.text)
+
+
+def assert_verbatim(assistant, grounded):
+    for c in grounded.citations:
+        assert assistant.document(c.doc_id).text[c.start:c.end] == c.quote
+
+
+@pytest.fixture(scope="module")
+def assistant(seed_index):
+    from assistant import Assistant
+
+    return Assistant(index_dir=seed_index, corpus=[])
+
+
+@pytest.fixture(scope="module")
+def lavrov(assistant):
+    passages = passages_for(assistant, LAVROV_QUESTION)
+    return passages, number_of(passages, "the agenda is not ready yet")
+
+
+def test_a_correct_marker_becomes_a_citation_with_exact_offsets(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify(f"Lavrov said that “the agenda is not ready yet.” [{n}]", passages)
+    assert not grounded.refused and grounded.unsupported == () and grounded.unverified_quotes == ()
+    assert [c.number for c in grounded.citations] == [1]
+    citation = grounded.citations[0]
+    assert citation.doc_id == LAVROV_DOC and "the agenda is not ready yet" in citation.quote
+    assert_verbatim(assistant, grounded)
+    assert grounded.text == "Lavrov said that “the agenda is not ready yet.” [1]"
+
+
+def test_a_marker_to_a_passage_that_was_not_given_is_removed(assistant, lavrov):
+    passages, _ = lavrov
+    grounded = assistant.verify("Lavrov said the talks will resume in Geneva next spring [9].", passages)
+    assert "[9]" not in grounded.text and grounded.citations == ()
+    assert grounded.unsupported == ("Lavrov said the talks will resume in Geneva next spring.",)
+
+
+def test_a_supported_sentence_citing_a_missing_passage_gets_the_right_one(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify("Lavrov told NBC that Putin would meet Zelensky only when the agenda for the "
+                                "meeting was ready, but the agenda is not ready yet [9].", passages)
+    assert "[9]" not in grounded.text and grounded.text.endswith("[1]")
+    assert grounded.citations[0].doc_id == LAVROV_DOC and grounded.unsupported == ()
+
+
+def test_a_wrong_passage_number_is_corrected_when_another_passage_clearly_supports_it(assistant, lavrov):
+    passages, n = lavrov
+    wrong = next(m for m in range(1, len(passages) + 1) if "the agenda is not ready yet" not in passages[m - 1].text)
+    grounded = assistant.verify(f"Lavrov said that the agenda is not ready yet [{wrong}].", passages)
+    assert len(grounded.citations) == 1 and "the agenda is not ready yet" in grounded.citations[0].quote
+    assert_verbatim(assistant, grounded)
+
+
+def test_an_invented_sentence_is_flagged_and_left_out(assistant, lavrov):
+    passages, n = lavrov
+    invented = "Lavrov also announced that Russia will host the Winter Olympics in Sochi."
+    grounded = assistant.verify(f"Lavrov said “the agenda is not ready yet.” [{n}] {invented[:-1]} [{n}].", passages)
+    assert grounded.unsupported == (invented,)
+    assert "Olympics" not in grounded.text and len(grounded.citations) == 1
+    assert not any("Olympics" in c.quote for c in grounded.citations)
+
+
+def test_a_fabricated_quote_is_flagged(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify(f"Lavrov said that “the agenda will never be ready.” [{n}]", passages)
+    assert grounded.unverified_quotes == ("the agenda will never be ready.",)
+    assert grounded.citations == () and "never" not in grounded.text
+
+
+def test_a_quote_with_straight_quotes_and_other_spacing_still_verifies(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify(f'Lavrov said "the  agenda is\nnot ready yet" [{n}].', passages)
+    assert grounded.unverified_quotes == () and len(grounded.citations) == 1
+
+
+def test_a_changed_number_makes_the_sentence_unsupported(assistant):
+    passages = passages_for(assistant, CONTROL_QUESTION)
+    n = number_of(passages, "22%")
+    right = assistant.verify(f"Russia controls 22% of Ukraine [{n}].", passages)
+    assert right.unsupported == () and "22%" in right.citations[0].quote
+    changed = assistant.verify(f"Russia controls 25% of Ukraine [{n}].", passages)
+    assert changed.unsupported == ("Russia controls 25% of Ukraine.",) and changed.citations == ()
+
+
+def test_a_name_the_passages_do_not_have_makes_the_sentence_unsupported(assistant):
+    passages = passages_for(assistant, BUDAPEST_QUESTION, k=5)
+    n = number_of(passages, "Budapest")
+    grounded = assistant.verify(f"The summit with Putin will be held in Vienna [{n}].", passages)
+    assert grounded.citations == () and grounded.unsupported
+
+
+@pytest.mark.parametrize("answer", [
+    "The articles don't say.",
+    "The articles don’t say. [2]",
+    "The articles do not contain the answer.",
+])
+def test_the_refusal_phrase_means_refused(assistant, lavrov, answer):
+    grounded = assistant.verify(answer, lavrov[0])
+    assert grounded.refused and grounded.citations == () and "[" not in grounded.text
+
+
+def test_a_partial_answer_that_says_what_is_missing_is_not_a_refusal(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify(f"Lavrov said the agenda is not ready yet [{n}]. The articles don't say why.",
+                                passages)
+    assert not grounded.refused and len(grounded.citations) == 1
+    assert grounded.text.endswith("The articles don't say why.")
+
+
+def test_citations_are_numbered_in_order_of_appearance_and_reused(assistant, lavrov):
+    passages, n = lavrov
+    answer = (f"Lavrov said the agenda is not ready yet [{n}]. "
+              f"Russia opposed deploying NATO troops in Ukraine [{number_of(passages, 'deploying NATO troops')}]. "
+              f"Again, the agenda is not ready yet, Lavrov said [{n}].")
+    grounded = assistant.verify(answer, passages)
+    assert [c.number for c in grounded.citations] == [1, 2]
+    assert grounded.text.count("[1]") == 2 and grounded.text.count("[2]") == 1
+    assert grounded.text.index("[1]") < grounded.text.index("[2]")
+    assert_verbatim(assistant, grounded)
+
+
+def test_an_unmarked_sentence_that_a_passage_clearly_supports_is_attached(assistant, lavrov):
+    passages, _ = lavrov
+    grounded = assistant.verify("According to Lavrov, the agenda is not ready yet.", passages)
+    assert len(grounded.citations) == 1 and grounded.text.endswith("[1]")
+
+
+def test_a_quotation_over_two_sentences_is_one_claim_citing_both(assistant):
+    passages = passages_for(assistant, "What did Zelensky say when asked about Trump's comments?", k=5)
+    n = number_of(passages, "The president is right")
+    grounded = assistant.verify(f"Zelensky said: “The president is right, and we have to stop where we are. [{n}] "
+                                f"It’s important to stop where we are and then talk.” [{n}]", passages)
+    assert grounded.unverified_quotes == () and grounded.unsupported == ()
+    assert grounded.text.endswith("then talk.” [1][2]") and grounded.text.count("[") == 2
+    assert_verbatim(assistant, grounded)
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before():
+    claims = split_claims("Lavrov spoke. [1] Trump agreed [2][3]. Then more [1, 4].")
+    assert [(c.text, c.cited) for c in claims] == [
+        ("Lavrov spoke.", (1,)), ("Trump agreed.", (2, 3)), ("Then more.", (1, 4))]
+
+
+# Calibration of SUPPORT_MIN: paraphrases must pass, related but wrong claims must not.
+@pytest.mark.parametrize("question, claim, supported", [
+    (LAVROV_QUESTION, "Lavrov said Putin was ready to meet Zelensky once the agenda was ready.", True),
+    (LAVROV_QUESTION, "Lavrov told NBC that the agenda for a meeting was not ready.", True),
+    (LAVROV_QUESTION, "Lavrov praised Trump's leadership and called for new sanctions on Ukraine.", False),
+    (LAVROV_QUESTION, "The moon is made of cheese.", False),
+    (CONTROL_QUESTION, "Russia's territorial gains include control of 22% of Ukraine.", True),
+    (CONTROL_QUESTION, "Russia controls most of eastern Europe and has annexed Poland.", False),
+    ("What did Zelensky say Putin only understands?", "Zelensky said Putin only understands force and pressure.", True),
+    ("What did Zelensky say Putin only understands?", "Zelensky announced his resignation.", False),
+])
+def test_support_threshold_separates_paraphrases_from_unsupported_claims(assistant, question, claim, supported):
+    passages = passages_for(assistant, question, k=5)
+    markers = "".join(f"[{n}]" for n in range(1, len(passages) + 1))
+    grounded = assistant.verify(f"{claim[:-1]} {markers}.", passages)
+    assert bool(grounded.citations) is supported, grounded
+    assert bool(grounded.unsupported) is not supported
+
+
+def test_quote_matching_ignores_curly_quotes_case_and_ellipses(assistant):
+    article = assistant.document(LAVROV_DOC)
+    assert quote_found("The agenda is not ready yet", [article])
+    assert quote_found("Lavrov, Russian Foreign Minister … the agenda for the meeting was ready", [article])
+    assert not quote_found("the agenda is ready", [article])
+
+
+def test_refusal_detection():
+    assert is_refusal("The articles don’t say.") and is_refusal("the passages do not mention it")
+    assert not is_refusal("Lavrov said the agenda is not ready yet.")
