@@ -17,30 +17,25 @@ DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 ANSWER_MODES = ("extractive", "local", "openai")
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _number(env: Mapping[str, str], name: str, default, minimum, parse, what: str):
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
     if not value >= minimum:  # also rejects nan
         raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}")
     return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    return _number(env, name, default, minimum, int, "a whole number")
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    return _number(env, name, default, minimum, float, "a number")
 
 
 def _text(env: Mapping[str, str], *names: str) -> str | None:
