@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,23 @@ def free_port() -> int:
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})}, cwd=ROOT)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float, log: Path | None = None) -> None:
+    """Poll a server started by a test until `url` answers 200; fail with its log if it dies or never does."""
+    import httpx
+
+    def tail() -> str:
+        return log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited before serving {url}: {tail()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"{url} did not answer within {seconds:g} s: {tail()}")

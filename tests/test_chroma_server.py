@@ -4,30 +4,15 @@ message when that server goes away."""
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
 from assistant.errors import StoreUnavailableError
-from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
+from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli, wait_until_serving
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def wait_for_heartbeat(port: int, seconds: float = 30) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"chroma server on port {port} did not start")
 
 
 @pytest.fixture
@@ -38,7 +23,7 @@ def chroma_server(tmp_path):
     process = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_heartbeat(port)
+        wait_until_serving(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 30)
         yield process, f"http://127.0.0.1:{port}"
     finally:
         process.kill()

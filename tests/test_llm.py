@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from assistant import Answer, Assistant, Settings
 from assistant.llm import OpenAIChat
-from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
+from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli, wait_until_serving
 
 MAX_TOKENS = "160"
 K = "4"
@@ -146,27 +145,11 @@ def openai_server(tmp_path_factory):
             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        _wait_for(url, process, log)
+        wait_until_serving(f"{url}/models", process, 120, log)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
 
 
 def server_settings(url: str, **extra: str) -> Settings:
