@@ -41,8 +41,15 @@ NAME_SPELLING = 0.8  # difflib ratio at which two spellings of a name count as o
 _MARKER = re.compile(r"\s*\[(?:passages?|sources?)?\s*(\d+(?:\s*(?:,|and|&)\s*\d+)*)\]", re.I)
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]{1,20}\])+")
 _PASSAGE_REFERENCE = re.compile(r"\b(?:passages?|sources?)\s+\d+(?:\s*(?:,|and|&)\s*\d+)*", re.I)
-_REFUSAL = re.compile(r"\b(?:the\s+)?(?:articles?|passages?)\s+(?:do|does)\s*(?:n't|not)\s+"
-                      r"(?:say|contain|mention|state|provide|answer|include)", re.I)
+# The instructed refusal and the ways small models reword it ("No passage says.", "This is not
+# mentioned in the passages.", "There is no information about ...").
+_REFUSAL = re.compile(
+    r"\b(?:(?:the\s+)?(?:articles?|passages?|texts?)\s+(?:do|does)\s*(?:n't|not)\s+"
+    r"|(?:no|none\s+of\s+the)\s+(?:articles?|passages?)\s+)"
+    r"(?:say|contain|mention|state|provide|answer|include|give|specif)"
+    r"|\bnot\s+(?:mentioned|stated|specified|provided|given|contained|said)\s+in\s+(?:the|any)\s+"
+    r"(?:articles?|passages?)"
+    r"|\bthere\s+is\s+no\s+(?:information|mention)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'\-]*")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _ELLIPSIS = re.compile(r"\.\.\.|…")

@@ -194,4 +194,9 @@ def test_quote_matching_ignores_curly_quotes_case_and_ellipses(assistant):
 
 def test_refusal_detection():
     assert is_refusal("The articles don’t say.") and is_refusal("the passages do not mention it")
+    # rewordings the local model has produced instead of the instructed sentence
+    for reworded in ("No passage says.", "None of the passages mentions the number of victims.",
+                     "The number is not mentioned in the passages.", "There is no information about casualties."):
+        assert is_refusal(reworded), reworded
     assert not is_refusal("Lavrov said the agenda is not ready yet.")
+    assert not is_refusal("Trump said there is no deal until everything is agreed.")
