@@ -110,10 +110,10 @@ class Assistant:
             raise ConfigError(f"unknown answer mode {mode!r}; choose one of {', '.join(MODES)}")
         return mode
 
-    def verify(self, text: str, passages: Sequence[Passage]) -> Grounded:
-        """Check an answer written from these passages (numbered from 1): see grounding.py."""
+    def verify(self, text: str, passages: Sequence[Passage], question: str = "") -> Grounded:
+        """Check an answer written from these passages (numbered from 1) for the question: see grounding.py."""
         _, keyword = self._open()
-        return Verifier(self.embedder, keyword.idf).verify(text, passages, self._articles_for(passages))
+        return Verifier(self.embedder, keyword.idf).verify(text, passages, self._articles_for(passages), question)
 
     def document(self, doc_id: str) -> Article:
         store, _ = self._open()
@@ -217,7 +217,7 @@ class Assistant:
     def _verified(self, generated: str, passages: Sequence[Passage], quotes: Answer, backend: ChatBackend) -> Answer:
         """The model's answer as verification leaves it, or the quotes when none of it could be verified."""
         mark = time.perf_counter()
-        grounded = self.verify(generated, passages)
+        grounded = self.verify(generated, passages, quotes.rewritten_question or quotes.question)
         timings = {"verify": time.perf_counter() - mark}
         checked = {"unsupported": grounded.unsupported, "unverified_quotes": grounded.unverified_quotes,
                    "timings": timings}

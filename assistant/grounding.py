@@ -24,7 +24,7 @@ import numpy as np
 from .chunking import sentence_spans
 from .citations import make_citation
 from .embeddings import MiniLMEmbedding
-from .keyword import terms
+from .keyword import terms, transliterated
 from .types import Article, Citation, Passage
 
 # Calibrated on hand-written claims about the seed articles (the cases in tests/test_grounding.py):
@@ -50,7 +50,13 @@ _REFUSAL = re.compile(
     r"|\bnot\s+(?:mentioned|stated|specified|provided|given|contained|said)\s+in\s+(?:the|any)\s+"
     r"(?:articles?|passages?)"
     r"|\bthere\s+is\s+no\s+(?:information|mention)\b", re.I)
+# What is left of a sentence whose content was passage markers: "includes,, and." / "in."
+_DANGLING = re.compile(r",\s*,|\b(?:and|or|in|of|by|from|with|at|the|an|include|includes|including)\s*[.,;:!?]*\s*$",
+                       re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'\-]*")
+_SPEAKER = re.compile(r"[A-Z][\w’'\-]*\s+(?:also\s+)?(?:said|says|stated|told|added|warned|claimed|noted|announced|"
+                      r"argued|insisted|explained|emphasi[sz]ed|described|called|compared|suggested|wrote|posted|"
+                      r"asked|replied|responded|confirmed|denied|accused|urged|praised|critici[sz]ed)\b")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -199,12 +205,14 @@ class Verifier:
         self.embedder = embedder
         self.idf = idf
 
-    def verify(self, answer: str, passages: Sequence[Passage], articles: Mapping[str, Article]) -> Grounded:
+    def verify(self, answer: str, passages: Sequence[Passage], articles: Mapping[str, Article],
+               question: str = "") -> Grounded:
         claims = split_claims(answer)
         candidates = candidate_sentences(passages, articles)
         checked = [i for i, c in enumerate(claims) if _is_claim(c)]
         scores = self._scores([claims[i].text for i in checked], candidates)
-        support = {i: self._support(claims[i], row, candidates, passages) for i, row in zip(checked, scores)}
+        support = {i: [] if says_nothing(claims[i].text, question) else self._support(claims[i], row, candidates, passages)
+                   for i, row in zip(checked, scores)}
         grounded = self._render(claims, support, list(articles.values()))
         if not grounded.citations and any(is_refusal(c.text) for c in claims):
             refusal = _tidy(" ".join(c.text for c in claims if is_refusal(c.text)))
@@ -304,15 +312,37 @@ def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Pass
     return all(_known(name, context) for name in names(claim))
 
 
+def says_nothing(claim: str, question: str) -> bool:
+    """Two ways small models avoid answering that would pass as supported, since the passage that
+    answers shares their words: restating the question ("The newspaper compared Trump and Putin to two
+    locomotives [1].") and writing markers where the answer should be ("The venues include [1], [2]
+    and [3]."). Either tells the reader nothing."""
+    if _DANGLING.search(claim):
+        return True
+    if not question:
+        return False
+    asked = set(terms(question)) | _negations(question)
+    return set(terms(claim)) | _negations(claim) <= asked and claim_numbers(claim) <= claim_numbers(question)
+
+
+def _negations(text: str) -> set[str]:
+    """Stopwords, but "has not worked" answers "has it worked?"."""
+    return {"not"} if re.search(r"\b(?:not|no|never|none|nothing)\b|n[’']t\b", text, re.I) else set()
+
+
 def names(text: str) -> list[str]:
     """Stemmed terms of the capitalised words a claim names (people, places, organisations). The first
-    word is left out: it is capitalised anyway ("Reports said ...")."""
-    return [t for word in _NAME.findall(text, 1) for t in terms(word)]
+    word counts only as a speaker ("Peskov said ..."): otherwise it is capitalised anyway ("Reports ...")."""
+    words = _NAME.findall(text, 1)
+    if _SPEAKER.match(text):
+        words.insert(0, text.split()[0])
+    return [t for word in words for t in terms(word)]
 
 
 def _known(name: str, context: set[str]) -> bool:
-    """Found as is, or spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof)."""
-    return name in context or bool(difflib.get_close_matches(name, list(context), n=1, cutoff=NAME_SPELLING))
+    """Found as is, or spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof, Kyiv/Kiev)."""
+    return (name in context or bool(difflib.get_close_matches(name, list(context), n=1, cutoff=NAME_SPELLING))
+            or any(transliterated(name, known) for known in context))
 
 
 @lru_cache(maxsize=256)

@@ -21,7 +21,8 @@ from typing import Any
 _WORD = re.compile(r"\w\w+|\d")
 FORMAT = 3  # bump when terms() changes: indexes of another format are rebuilt
 _NAME = re.compile(r"\b[A-Z][\w’'\-]+")
-SPELLING_CUTOFF = 0.8  # Witkoff/Witcooff and Alaskan/Alaska match; Kyiv/Kiev (0.5) does not
+SPELLING_CUTOFF = 0.8  # Witkoff/Witcooff and Alaskan/Alaska match; Kyiv/Kiev (0.75) does not
+_VOWELS = re.compile(r"[aeiouy]")
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +41,13 @@ def stopwords() -> frozenset[str]:
     use_bundled_nltk_data()
     # bm25s's own English list has 33 words (no "where", "from"); nltk's has 179.
     return frozenset(nltk_stopwords.words("english")) | {"said", "say", "says", "according", "tell", "told"}
+
+
+def transliterated(word: str, known: str) -> bool:
+    """Two spellings of one name that differ only in vowels, as transliterations do (Kyiv/Kiev,
+    Kharkiv/Kharkov, Zelensky/Zelenskiy): same first and last letter, same consonants in order."""
+    return (len(word) >= 4 and len(known) >= 4 and word[0] == known[0] and word[-1] == known[-1]
+            and _VOWELS.sub("", word) == _VOWELS.sub("", known))
 
 
 def _names_in(text: str) -> list[str]:
@@ -134,7 +142,7 @@ class KeywordIndex:
 
     def spellings(self, name: str) -> set[str]:
         """The indexed terms for a name: its own, or those of a name in the corpus spelt a little
-        differently (Zelenskyy/Zelensky, Witkoff/Witcooff, Alaskan/Alaska; not Scholz/School)."""
+        differently (Zelenskyy/Zelensky, Witkoff/Witcooff, Alaskan/Alaska, Kyiv/Kiev; not Scholz/School)."""
         import difflib
 
         now = self._now
@@ -143,7 +151,7 @@ class KeywordIndex:
             if len(word) < 4 or word in now.names:
                 continue
             for known, term in now.names.items():
-                if word.startswith(known) or known.startswith(word):
+                if word.startswith(known) or known.startswith(word) or transliterated(word, known):
                     found.add(term)
             for close in difflib.get_close_matches(word, list(now.names), n=3, cutoff=SPELLING_CUTOFF):
                 if close[0] == word[0] and close[-1] == word[-1]:

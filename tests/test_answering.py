@@ -51,6 +51,19 @@ def test_refusal_names_the_unknown_person(seed_assistant):
     assert answer.refused and "Olaf" in answer.text and "Scholz" in answer.text
 
 
+def test_a_name_spelt_another_way_still_finds_its_article(seed_assistant):
+    # The article writes "Kiev"; readers write "Kyiv".
+    answer = seed_assistant.ask("Which analyst said America has more in common with Russia than with Brussels or Kyiv?")
+    assert not answer.refused and "Blokhin" in answer.text
+
+
+def test_transliterations_match_but_different_names_do_not():
+    from assistant.keyword import transliterated
+
+    assert transliterated("kyiv", "kiev") and transliterated("kharkiv", "kharkov")
+    assert not transliterated("scholz", "school") and not transliterated("kyiv", "kyle")
+
+
 def test_answer_serialises_to_json(seed_assistant):
     answer = seed_assistant.ask(LAVROV_QUESTION)
     data = json.loads(answer.to_json())

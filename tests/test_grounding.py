@@ -115,6 +115,27 @@ def test_a_name_the_passages_do_not_have_makes_the_sentence_unsupported(assistan
 
 
 @pytest.mark.parametrize("answer", [
+    "Lavrov said Putin was prepared to meet Zelensky [{n}].",  # the question said as much
+    "Lavrov said the agenda is in [{n}].",  # a marker where the answer should be
+])
+def test_a_sentence_that_tells_the_reader_nothing_is_not_an_answer(assistant, lavrov, answer):
+    passages, n = lavrov
+    question = "When was Putin prepared to meet Zelensky, according to Lavrov?"
+    grounded = assistant.verify(answer.format(n=n), passages, question)
+    assert grounded.citations == () and len(grounded.unsupported) == 1
+    answered = assistant.verify(f"Lavrov said only when the agenda was ready [{n}].", passages, question)
+    assert answered.citations and not answered.unsupported
+
+
+def test_a_speaker_the_passage_does_not_name_makes_the_quote_unsupported(assistant, lavrov):
+    passages, n = lavrov
+    right = assistant.verify(f"Lavrov said that “the agenda is not ready yet.” [{n}]", passages)
+    wrong = assistant.verify(f"Peskov said that “the agenda is not ready yet.” [{n}]", passages)
+    assert right.citations and not right.unsupported
+    assert wrong.citations == () and wrong.unsupported == ("Peskov said that “the agenda is not ready yet.”",)
+
+
+@pytest.mark.parametrize("answer", [
     "The articles don't say.",
     "The articles don’t say. [2]",
     "The articles do not contain the answer.",
