@@ -299,7 +299,7 @@ def test_the_chat_command_answers_with_the_quote_over_the_api(seed_index, tmp_pa
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--port", str(port)], cwd=ROOT,
                             env={**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_MODE": "extractive"},
-                            text=True,
+                            text=True, preexec_fn=_ctrl_c_delivered,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         lines = _lines(proc)
@@ -322,6 +322,12 @@ def test_the_chat_command_answers_with_the_quote_over_the_api(seed_index, tmp_pa
         finally:
             proc.kill()
     assert code == 0
+
+
+def _ctrl_c_delivered() -> None:
+    """A test run started in the background (`make test &`) ignores SIGINT, and children inherit
+    that: the server would never see the Ctrl+C this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _lines(proc: subprocess.Popen) -> queue.Queue:
