@@ -42,21 +42,27 @@ _MARKER = re.compile(r"\s*\[(?:passages?|sources?)?\s*(\d+(?:\s*(?:,|and|&)\s*\d
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[[^\]\n]{1,20}\])+")
 _PASSAGE_REFERENCE = re.compile(r"\b(?:passages?|sources?)\s+\d+(?:\s*(?:,|and|&)\s*\d+)*", re.I)
 # The instructed refusal and the ways small models reword it ("No passage says.", "This is not
-# mentioned in the passages.", "There is no information about ...").
+# mentioned in the passages."): always about the passages or articles, never about the news.
 _REFUSAL = re.compile(
-    r"\b(?:(?:the\s+)?(?:articles?|passages?|texts?)\s+(?:do|does)\s*(?:n't|not)\s+"
+    r"\b(?:(?:the\s+)?(?:articles?|passages?)\s+(?:do|does)\s*(?:n't|not)\s+"
     r"|(?:no|none\s+of\s+the)\s+(?:articles?|passages?)\s+)"
     r"(?:say|contain|mention|state|provide|answer|include|give|specif)"
     r"|\bnot\s+(?:mentioned|stated|specified|provided|given|contained|said)\s+in\s+(?:the|any)\s+"
-    r"(?:articles?|passages?)"
-    r"|\bthere\s+is\s+no\s+(?:information|mention)\b", re.I)
-# What is left of a sentence whose content was passage markers: "includes,, and." / "in."
-_DANGLING = re.compile(r",\s*,|\b(?:and|or|in|of|by|from|with|at|the|an|include|includes|including)\s*[.,;:!?]*\s*$",
-                       re.I)
+    r"(?:articles?|passages?)", re.I)
+_ONE_MARKER = r"\[(?:passages?|sources?)?\s*\d+(?:\s*(?:,|and|&)\s*\d+)*\]"
+_MARKER_RUN = re.compile(rf"\s*{_ONE_MARKER}(?:(?:\s*(?:,|and|&))*\s*{_ONE_MARKER})*", re.I)
+# What is left of a sentence whose content was passage markers: "includes." / "between and."
+_DANGLING = re.compile(r"\b(?:and|or|the|an|include|includes|including|between)\s*[.,;:!?]*\s*$", re.I)
+_YES_NO = re.compile(r"(?:^|[,;:]\s*)(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|"
+                     r"might)(?:n['’]t)?\b", re.I)
+_REPORTING = (r"(?:said|says|stated|told|added|warned|claimed|noted|announced|argued|insisted|explained|"
+              r"emphasi[sz]ed|described|called|compared|suggested|wrote|posted|asked|replied|responded|confirmed|"
+              r"denied|accused|urged|praised|critici[sz]ed)")
+# A sentence opening on one capitalised word and a reporting verb names its speaker; plural
+# subjects ("Analysts said", "Officials warned") are not names.
+_SPEAKER = re.compile(rf"[A-Z][\w’'\-]*[^s\W]\s+(?:(?:also|reportedly|has|had|have|later|then|earlier|previously)\s+)*"
+                      rf"{_REPORTING}\b")
 _NAME = re.compile(r"\b[A-Z][\w’'\-]*")
-_SPEAKER = re.compile(r"[A-Z][\w’'\-]*\s+(?:also\s+)?(?:said|says|stated|told|added|warned|claimed|noted|announced|"
-                      r"argued|insisted|explained|emphasi[sz]ed|described|called|compared|suggested|wrote|posted|"
-                      r"asked|replied|responded|confirmed|denied|accused|urged|praised|critici[sz]ed)\b")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -209,9 +215,9 @@ class Verifier:
                question: str = "") -> Grounded:
         claims = split_claims(answer)
         candidates = candidate_sentences(passages, articles)
-        checked = [i for i, c in enumerate(claims) if _is_claim(c)]
+        checked = [i for i, c in enumerate(claims) if _is_claim(c, question)]
         scores = self._scores([claims[i].text for i in checked], candidates)
-        support = {i: [] if says_nothing(claims[i].text, question) else self._support(claims[i], row, candidates, passages)
+        support = {i: [] if says_nothing(claims[i].raw, question) else self._support(claims[i], row, candidates, passages)
                    for i, row in zip(checked, scores)}
         grounded = self._render(claims, support, list(articles.values()))
         if not grounded.citations and any(is_refusal(c.text) for c in claims):
@@ -308,21 +314,25 @@ def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Pass
     every name in their passages (the name of the "he" in "he said" is often a sentence earlier)."""
     if not claim_numbers(claim) <= set().union(*(numbers(s.text) for s in chosen)):
         return False
-    context = set().union(*(_terms(passages[n - 1].text) for n in {s.passage for s in chosen}))
-    return all(_known(name, context) for name in names(claim))
+    cited = {s.passage for s in chosen}
+    context = set().union(*(_terms(passages[n - 1].text) for n in cited))
+    context_names = set().union(*(_names(passages[n - 1].text) for n in cited))
+    return all(_known(name, context, context_names) for name in names(claim))
 
 
 def says_nothing(claim: str, question: str) -> bool:
     """Two ways small models avoid answering that would pass as supported, since the passage that
     answers shares their words: restating the question ("The newspaper compared Trump and Putin to two
     locomotives [1].") and writing markers where the answer should be ("The venues include [1], [2]
-    and [3]."). Either tells the reader nothing."""
-    if _DANGLING.search(claim):
+    and [3]."). Either tells the reader nothing. `claim` is the sentence with its markers."""
+    text = _MARKER_RUN.sub("", claim).strip()
+    if _DANGLING.search(text):
         return True
-    if not question:
+    # "Did they meet in Alaska?" is answered by "They met in Alaska [1].", "Budapest or Geneva?" by "Budapest".
+    if not question or _YES_NO.search(question) or re.search(r"\bor\b", question, re.I):
         return False
     asked = set(terms(question)) | _negations(question)
-    return set(terms(claim)) | _negations(claim) <= asked and claim_numbers(claim) <= claim_numbers(question)
+    return set(terms(text)) | _negations(text) <= asked and claim_numbers(text) <= claim_numbers(question)
 
 
 def _negations(text: str) -> set[str]:
@@ -332,17 +342,28 @@ def _negations(text: str) -> set[str]:
 
 def names(text: str) -> list[str]:
     """Stemmed terms of the capitalised words a claim names (people, places, organisations). The first
-    word counts only as a speaker ("Peskov said ..."): otherwise it is capitalised anyway ("Reports ...")."""
+    word counts only as a speaker ("Peskov has said ..."): otherwise it is capitalised anyway ("The
+    Kremlin ...", "Analysts said ...")."""
     words = _NAME.findall(text, 1)
     if _SPEAKER.match(text):
         words.insert(0, text.split()[0])
     return [t for word in words for t in terms(word)]
 
 
-def _known(name: str, context: set[str]) -> bool:
-    """Found as is, or spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof, Kyiv/Kiev)."""
+def _known(name: str, context: set[str], context_names: set[str]) -> bool:
+    """Found as is, spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof), or transliterated
+    differently from a name in the passages (Kyiv/Kiev; not Iran/iron)."""
     return (name in context or bool(difflib.get_close_matches(name, list(context), n=1, cutoff=NAME_SPELLING))
-            or any(transliterated(name, known) for known in context))
+            or any(transliterated(name, known) for known in context_names))
+
+
+@lru_cache(maxsize=256)
+def _names(text: str) -> frozenset[str]:
+    return frozenset(t for word in _NAME.findall(text) for t in terms(word))
+
+
+_REFUSAL_TERMS = frozenset(terms("articles passages say contain mention state provide answer include give specify "
+                                  "mentioned stated specified provided given contained"))
 
 
 @lru_cache(maxsize=256)
@@ -350,9 +371,13 @@ def _terms(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-def _is_claim(claim: _Claim) -> bool:
-    """Introductions ("Here is what the articles say:") and refusals assert nothing to check."""
-    return bool(terms(claim.text)) and not is_refusal(claim.text) and not claim.text.endswith(":")
+def _is_claim(claim: _Claim, question: str) -> bool:
+    """Introductions ("Here is what the articles say:") and refusals assert nothing to check; a
+    refusal that brings in words of its own ("Putin will resign, though the passages do not say
+    why.") is checked like any sentence."""
+    if not terms(claim.text) or claim.text.endswith(":"):
+        return False
+    return not (is_refusal(claim.text) and set(terms(claim.text)) <= _REFUSAL_TERMS | set(terms(question)))
 
 
 def _tidy(text: str) -> str:

@@ -64,6 +64,13 @@ def test_transliterations_match_but_different_names_do_not():
     assert not transliterated("scholz", "school") and not transliterated("kyiv", "kyle")
 
 
+def test_an_answer_may_spell_a_name_as_the_reader_does(seed_assistant):
+    passages = seed_assistant.retrieve("The Trump administration pressure Kiev, not Moscow", 5)
+    number = next(n for n, p in enumerate(passages, 1) if "pressure Kiev" in p.text)
+    right = seed_assistant.verify(f"The Trump administration pressured Kyiv, not Moscow [{number}].", passages)
+    assert right.citations and not right.unsupported
+
+
 def test_answer_serialises_to_json(seed_assistant):
     answer = seed_assistant.ask(LAVROV_QUESTION)
     data = json.loads(answer.to_json())

@@ -6,7 +6,7 @@ scores behind "supported" are the ones a real answer would get.
 
 import pytest
 
-from assistant.grounding import is_refusal, quote_found, split_claims
+from assistant.grounding import is_refusal, names, quote_found, says_nothing, split_claims
 from conftest import LAVROV_DOC, LAVROV_QUESTION
 
 BUDAPEST_QUESTION = "Where is Trump's planned summit with Putin going to be held?"
@@ -116,7 +116,7 @@ def test_a_name_the_passages_do_not_have_makes_the_sentence_unsupported(assistan
 
 @pytest.mark.parametrize("answer", [
     "Lavrov said Putin was prepared to meet Zelensky [{n}].",  # the question said as much
-    "Lavrov said the agenda is in [{n}].",  # a marker where the answer should be
+    "Lavrov said they would meet between [{n}] and [{n}].",  # markers where the answer should be
 ])
 def test_a_sentence_that_tells_the_reader_nothing_is_not_an_answer(assistant, lavrov, answer):
     passages, n = lavrov
@@ -125,6 +125,30 @@ def test_a_sentence_that_tells_the_reader_nothing_is_not_an_answer(assistant, la
     assert grounded.citations == () and len(grounded.unsupported) == 1
     answered = assistant.verify(f"Lavrov said only when the agenda was ready [{n}].", passages, question)
     assert answered.citations and not answered.unsupported
+
+
+@pytest.mark.parametrize("question", [
+    "Did Lavrov say the agenda is not ready yet?",
+    "Didn't Lavrov say the agenda is not ready yet?",
+    "According to Lavrov, is the agenda not ready yet?",
+    "Did Lavrov or Peskov say the agenda is not ready yet?",
+])
+def test_confirming_a_yes_no_or_either_or_question_is_an_answer(assistant, lavrov, question):
+    passages, n = lavrov
+    grounded = assistant.verify(f"Lavrov said the agenda is not ready yet [{n}].", passages, question)
+    assert grounded.citations and not grounded.unsupported
+
+
+def test_markers_where_the_answer_should_be_are_told_from_markers_after_it():
+    assert says_nothing("The venues include [1][2], [1][3], and [1][4].", "")
+    assert not says_nothing("Lavrov said the agenda is not ready yet [1], [1], [2].", "")
+    assert not says_nothing("Putin said Russia would never give in [2].", "")
+
+
+def test_a_speaker_is_a_name_but_a_plural_subject_is_not():
+    assert "peskov" in names("Peskov has said the agenda is ready.")
+    assert "peskov" in names("Peskov reportedly said the agenda is ready.")
+    assert names("Analysts warned that the talks could fail.") == []
 
 
 def test_a_speaker_the_passage_does_not_name_makes_the_quote_unsupported(assistant, lavrov):
@@ -217,7 +241,16 @@ def test_refusal_detection():
     assert is_refusal("The articles don’t say.") and is_refusal("the passages do not mention it")
     # rewordings the local model has produced instead of the instructed sentence
     for reworded in ("No passage says.", "None of the passages mentions the number of victims.",
-                     "The number is not mentioned in the passages.", "There is no information about casualties."):
+                     "The number is not mentioned in the passages."):
         assert is_refusal(reworded), reworded
-    assert not is_refusal("Lavrov said the agenda is not ready yet.")
-    assert not is_refusal("Trump said there is no deal until everything is agreed.")
+    for news in ("Lavrov said the agenda is not ready yet.", "Trump said there is no deal until everything is agreed.",
+                 "Peskov said there is no information about a date.", "The text does not mention NATO membership."):
+        assert not is_refusal(news), news
+
+
+def test_a_refusal_that_slips_in_a_claim_of_its_own_is_checked(assistant, lavrov):
+    passages, n = lavrov
+    grounded = assistant.verify(f"Lavrov said the agenda is not ready yet [{n}]. Putin will resign next week, "
+                                "though the passages do not say why.", passages, LAVROV_QUESTION)
+    assert len(grounded.citations) == 1 and "resign" not in grounded.text
+    assert grounded.unsupported == ("Putin will resign next week, though the passages do not say why.",)
