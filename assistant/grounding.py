@@ -49,8 +49,7 @@ _REFUSAL = re.compile(
     r"(?:say|contain|mention|state|provide|answer|include|give|specif)"
     r"|\bnot\s+(?:mentioned|stated|specified|provided|given|contained|said)\s+in\s+(?:the|any)\s+"
     r"(?:articles?|passages?)", re.I)
-_ONE_MARKER = r"\[(?:passages?|sources?)?\s*\d+(?:\s*(?:,|and|&)\s*\d+)*\]"
-_MARKER_RUN = re.compile(rf"\s*{_ONE_MARKER}(?:(?:\s*(?:,|and|&))*\s*{_ONE_MARKER})*", re.I)
+_MARKER_RUN = re.compile(rf"{_MARKER.pattern}(?:(?:\s*(?:,|and|&))*{_MARKER.pattern})*", re.I)  # "[1], [2] and [3]"
 # What is left of a sentence whose content was passage markers: "includes." / "between and."
 _DANGLING = re.compile(r"\b(?:and|or|the|an|include|includes|including|between)\s*[.,;:!?]*\s*$", re.I)
 _YES_NO = re.compile(r"(?:^|[,;:]\s*)(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|"
