@@ -22,9 +22,9 @@ import numpy as np
 
 from .chunking import sentence_spans
 from .citations import is_verbatim, make_citation
-from .embeddings import MiniLMEmbedding
-from .keyword import KeywordIndex, stopwords, terms
-from .types import Answer, Article, Passage
+from .catalogue import Catalogue
+from .keyword import stopwords, terms
+from .types import Answer, Article, Embedder, Passage
 
 REFUSAL = "The articles don't say."
 
@@ -101,7 +101,7 @@ _VECTOR_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _VECTOR_CACHE_SIZE = 50_000
 
 
-def sentence_vectors(embedder: MiniLMEmbedding, sentences: list[str]) -> np.ndarray:
+def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
     """Embeddings of sentences, cached: the same passages come back question after question."""
     model = embedder.model_name
     missing = list(dict.fromkeys(t for t in sentences if (model, t) not in _VECTOR_CACHE))
@@ -118,7 +118,7 @@ def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def score_sentences(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
-                    embedder: MiniLMEmbedding, keyword: KeywordIndex) -> list[ScoredSentence]:
+                    embedder: Embedder, keyword: Catalogue) -> list[ScoredSentence]:
     question_terms = set(terms(question))
     weights = {t: keyword.idf(t) for t in question_terms}
     total = sum(weights.values()) or 1.0
@@ -161,7 +161,7 @@ def score_sentences(question: str, passages: Sequence[Passage], articles: Mappin
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
 
 
-def unknown_entities(question: str, keyword: KeywordIndex) -> list[str]:
+def unknown_entities(question: str, keyword: Catalogue) -> list[str]:
     """Names in the question that appear in no indexed article at all."""
     return [e for e in named_entities(question) if not keyword.spellings(e)]
 
@@ -172,7 +172,7 @@ def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Ans
 
 
 def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
-                      embedder: MiniLMEmbedding, keyword: KeywordIndex) -> Answer:
+                      embedder: Embedder, keyword: Catalogue) -> Answer:
     missing = unknown_entities(question, keyword)
     if missing:
         return refusal(question, f"None of the indexed articles mentions {', '.join(missing)}.", passages)

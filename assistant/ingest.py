@@ -1,112 +1,136 @@
-"""Ingestion: files → articles → chunks → embeddings → Chroma, then the keyword index.
+"""Ingestion: files → articles → chunks → embeddings → Chroma, then the local catalogue.
 
-Idempotent (an unchanged article is left alone), replacing (a changed article's
-old chunks go), and self-repairing (a crash mid-ingest is fixed on the next run).
+Idempotent (an unchanged article is left alone), replacing (a changed article's old
+chunks go), self-repairing (an article a crash left half-written is rewritten from the
+text the store already holds) and streaming: articles are read, embedded and written a
+batch at a time, so memory stays flat however large the archive, and the work done is
+proportional to what changed, not to the size of the index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import fcntl
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import corpus
+from .catalogue import DAMAGED, Catalogue
 from .chunking import chunk_article
 from .config import Settings
-from .embeddings import MiniLMEmbedding
-from .keyword import KeywordIndex
-from .store import Store, split_chunk_id
-from .types import Article, IngestReport, Skipped
+from .store import COMPLETE, DELETED, WRITING, Store
+from .types import Article, Chunk, Embedder, IngestReport, Skipped
 
 
-def ingest(paths: Iterable[str | Path], store: Store, keyword: KeywordIndex, embedder: MiniLMEmbedding,
+def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embedder: Embedder,
            settings: Settings, prune: bool = False, progress: bool = False) -> IngestReport:
     paths = [Path(p) for p in paths]
-    loaded = corpus.load(paths, settings.max_file_bytes)
-    skipped = list(loaded.skipped)
-    records = store.article_records()
-    counts = store.chunk_counts()
-
-    seen: dict[str, Article] = {}
-    for article in loaded.articles:
-        if article.doc_id in seen:
-            skipped.append(Skipped(article.path, f"doc_id {article.doc_id!r} is already used by "
-                                                 f"{seen[article.doc_id].path} in this ingest"))
-        else:
-            seen[article.doc_id] = article
-
-    added, updated, unchanged = [], [], []
-    todo: list[Article] = []
-    for doc_id, article in seen.items():
-        record = records.get(doc_id)
-        if record is None:
-            added.append(doc_id)
-            todo.append(article)
-        elif record.content_hash == article.content_hash and counts[(doc_id, record.content_hash[:12])] == record.n_chunks:
-            unchanged.append(doc_id)
-        else:
-            updated.append(doc_id)
-            todo.append(article)
-
-    # Articles whose stored chunks do not match their record (a crash mid-write) are rebuilt
-    # from the text kept in the store, even when their file is not part of this ingest.
-    for doc_id, record in records.items():
-        if doc_id not in seen and counts[(doc_id, record.content_hash[:12])] != record.n_chunks:
-            todo.append(store.article(doc_id))
-
-    _write(todo, store, embedder, settings, progress, skipped)
-    failed = {s.path for s in skipped}
-    added = [d for d in added if seen[d].path not in failed]
-    updated = [d for d in updated if seen[d].path not in failed]
-
-    removed: list[str] = []
-    if prune:
-        looked_at = {str(f.resolve()) for f in loaded.files}
-        roots = [p.resolve() for p in paths]
-        for doc_id, record in records.items():
-            if doc_id in seen or not record.path:
+    files, skipped = corpus.find_files(paths)
+    with _writer_lock(settings.index_dir):
+        catalogue.sync()
+        writer = _Writer(store, catalogue, embedder, settings, skipped, progress)
+        seen: dict[str, str] = {}
+        added, updated, unchanged = [], [], []
+        for item in corpus.read(files, settings.max_file_bytes):
+            if isinstance(item, Skipped):
+                skipped.append(item)
                 continue
-            source = Path(record.path).resolve()
-            gone = not source.exists()
-            dropped = str(source) in looked_at or any(source.is_relative_to(r) for r in roots)
-            if gone or dropped:
-                store.delete_article(doc_id)
-                removed.append(doc_id)
-
-    remove_orphans(store)
-    chunks = sync_keyword_index(store, keyword)
+            if item.doc_id in seen:
+                skipped.append(Skipped(item.path, f"doc_id {item.doc_id!r} is already used by "
+                                                  f"{seen[item.doc_id]} in this ingest"))
+                continue
+            seen[item.doc_id] = item.path
+            record = catalogue.record(item.doc_id)
+            if record is not None and record.state == COMPLETE and record.content_hash == item.content_hash:
+                unchanged.append(item.doc_id)
+                continue
+            (added if record is None or record.state == DELETED else updated).append(item.doc_id)
+            writer.add(item, replacing=record is not None and record.state != DELETED)
+        # Articles a crash left half-written, even when their file is not part of this ingest.
+        for record in catalogue.with_state(WRITING, DAMAGED):
+            if record.doc_id not in seen:
+                writer.add(store.article(record.doc_id), replacing=True)
+        writer.flush()
+        failed = {s.path for s in skipped}
+        added = [d for d in added if seen[d] not in failed]
+        updated = [d for d in updated if seen[d] not in failed]
+        removed = _prune(paths, files, seen, store, catalogue) if prune else []
+        catalogue.sync()
     return IngestReport(added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
-                        removed=tuple(removed), skipped=tuple(skipped), chunks=chunks)
+                        removed=tuple(removed), skipped=tuple(skipped), chunks=catalogue.chunk_count())
 
 
-def _write(articles: list[Article], store: Store, embedder: MiniLMEmbedding, settings: Settings,
-           progress: bool, skipped: list[Skipped]) -> None:
+class _Writer:
+    """Collects articles until a batch is worth embedding, then writes the batch to the store and
+    records it in the catalogue."""
+
+    def __init__(self, store: Store, catalogue: Catalogue, embedder: Embedder, settings: Settings,
+                 skipped: list[Skipped], progress: bool) -> None:
+        self.store, self.catalogue, self.embedder, self.settings = store, catalogue, embedder, settings
+        self.skipped = skipped
+        self.pending: list[tuple[Article, list[Chunk]]] = []
+        self.replacing: list[str] = []
+        self.bar = _progress(progress)
+
+    def add(self, article: Article, replacing: bool) -> None:
+        chunks = chunk_article(article, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
+        if not chunks:
+            self.skipped.append(Skipped(article.path, "no text to index"))
+            return
+        self.pending.append((article, chunks))
+        if replacing:
+            self.replacing.append(article.doc_id)
+        if sum(len(c) for _, c in self.pending) >= self.settings.ingest_batch_chunks:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        texts = [c.text for _, chunks in self.pending for c in chunks]
+        vectors = self.embedder.embed(texts)
+        items, at = [], 0
+        for article, chunks in self.pending:
+            items.append((article, chunks, vectors[at : at + len(chunks)]))
+            at += len(chunks)
+        records = self.store.put_articles(items, replacing=self.replacing)
+        self.catalogue.written(records, {a.doc_id: chunks for a, chunks in self.pending})
+        if self.bar is not None:
+            self.bar.update(len(texts))
+        self.pending, self.replacing = [], []
+
+
+def _prune(paths: list[Path], files: list[Path], seen: dict[str, str], store: Store,
+           catalogue: Catalogue) -> list[str]:
+    """Articles whose file is gone, or was looked at and no longer holds them."""
+    looked_at = {str(f.resolve()) for f in files}
+    roots = [p.resolve() for p in paths]
+    doomed = []
+    for record in catalogue.articles():
+        if record.doc_id in seen or not record.path:
+            continue
+        source = Path(record.path).resolve()
+        if not source.exists() or str(source) in looked_at or any(source.is_relative_to(r) for r in roots):
+            doomed.append(record.doc_id)
+    if doomed:
+        catalogue.written(store.delete_articles(doomed), {})
+    return doomed
+
+
+def _progress(enabled: bool):
+    if not enabled:
+        return None
     from tqdm import tqdm
 
-    for article in tqdm(articles, desc="Indexing articles", unit="article", disable=not progress or not articles):
-        chunks = chunk_article(article, settings.chunk_tokens, settings.chunk_overlap_tokens)
-        if not chunks:
-            skipped.append(Skipped(article.path, "no text to index"))
-            continue
-        store.put_article(article, chunks, embedder.embed([c.text for c in chunks]))
+    return tqdm(desc="Indexing", unit="chunk")
 
 
-def remove_orphans(store: Store) -> None:
-    """Chunks whose article record is missing or has another hash are left over from a crash."""
-    records = store.article_records()
-    orphans = []
-    for cid in store.chunk_ids():
-        doc_id, content_hash, _ = split_chunk_id(cid)
-        record = records.get(doc_id)
-        if record is None or record.content_hash[:12] != content_hash:
-            orphans.append(cid)
-    store.delete_chunks(orphans)
-
-
-def sync_keyword_index(store: Store, keyword: KeywordIndex) -> int:
-    """Rebuild the keyword index from Chroma when it was built from other chunks. Returns the chunk count."""
-    ids = store.chunk_ids()
-    fingerprint = store.fingerprint()
-    if keyword.fingerprint != fingerprint:
-        stored = store.all_chunks()
-        keyword.build([c.chunk_id for c in stored], [f"{c.title}\n{c.text}" for c in stored], fingerprint)
-    return len(ids)
+@contextlib.contextmanager
+def _writer_lock(index_dir: Path) -> Iterator[None]:
+    """One ingest at a time per index folder: a second one waits instead of interleaving its writes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "ingest.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

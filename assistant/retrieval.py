@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .embeddings import MiniLMEmbedding
-from .keyword import KeywordIndex
+from .catalogue import Catalogue
 from .store import Store
-from .types import Passage
+from .types import Embedder, Passage
 
 RRF_K = 60  # the constant from Cormack et al.; damps the weight of the very top ranks
 
@@ -20,12 +19,15 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def hybrid_search(question: str, store: Store, keyword: KeywordIndex, embedder: MiniLMEmbedding,
+def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: Embedder,
                   k: int = 5, candidates: int | None = None) -> list[Passage]:
-    """Top-k passages. Each ranking contributes `candidates` items (default max(4k, 20))."""
+    """Top-k passages. Each ranking contributes `candidates` items (default max(4k, 20)).
+    Dense hits of an article being rewritten, or of a replaced version, are dropped."""
     n = candidates or max(4 * k, 20)
     dense = store.query(embedder.embed([question])[0], n)
-    sparse = keyword.search(question, n)
+    current = catalogue.current(c.chunk_id for c in dense)
+    dense = [c for c in dense if c.chunk_id in current]
+    sparse = catalogue.search(question, n)
     dense_ids = [c.chunk_id for c in dense]
     sparse_ids = [cid for cid, _ in sparse]
     fused = reciprocal_rank_fusion([dense_ids, sparse_ids])[:k]

@@ -1,22 +1,30 @@
-"""The vector index: chunks and articles in Chroma, embedded under index/ or on a Chroma server.
+"""The primary index: chunks and articles in Chroma, embedded under index/ or on a Chroma server.
 
 Embeddings are always passed in: Chroma's own default embedder downloads a model.
 Articles are kept whole (text and metadata) in a second collection, so citations
-can be checked against the exact text and the keyword index rebuilt from Chroma alone.
+can be checked against the exact text and the local catalogue rebuilt from Chroma alone.
+Each article record carries a state and the time it was written: that is the change
+feed every app instance's catalogue follows, and how a crash mid-write is found again.
+Nothing here reads or writes the whole collection in one call.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
+
 from .errors import ConfigError, DocumentNotFoundError, IndexUnusableError, StoreUnavailableError
 from .types import Article, Chunk
+
+COMPLETE, WRITING, DELETED = "complete", "writing", "deleted"
+PAGE = 2000  # records or chunks per read: far below SQLite's variable limit, which one whole-index get() passed
+WHERE_IN = 500  # ids or doc_ids per call
 
 
 @dataclass(frozen=True)
@@ -33,13 +41,15 @@ class StoredChunk:
 @dataclass(frozen=True)
 class ArticleRecord:
     doc_id: str
-    title: str
-    source: str
-    url: str
-    published: str
-    path: str
-    content_hash: str
-    n_chunks: int
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    path: str = ""
+    content_hash: str = ""
+    n_chunks: int = 0
+    state: str = COMPLETE  # WRITING while its chunks are being replaced; DELETED for a tombstone
+    updated_at: float = 0.0  # when this record was last written: the change feed catalogues follow
 
 
 def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
@@ -117,6 +127,7 @@ class Store:
             raise
         except Exception as e:  # noqa: BLE001
             raise self._translate(e) from e
+        self._batch = min(self._client.get_max_batch_size(), PAGE)
         built_with = (self._chunks.metadata or {}).get("embedding_model")
         if built_with != embedding_model:
             raise IndexUnusableError(
@@ -128,6 +139,11 @@ class Store:
     @property
     def where(self) -> str:
         return self.chroma_url or str(self.index_dir)
+
+    @property
+    def identity(self) -> str:
+        """Names this very collection: a catalogue built from another (a recreated one, another server) is rebuilt."""
+        return f"{self.where}#{self._chunks.id}"
 
     def _translate(self, error: Exception) -> Exception:
         detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
@@ -144,14 +160,33 @@ class Store:
     # --- articles -------------------------------------------------------------------
 
     @_guarded
-    def article_records(self) -> dict[str, ArticleRecord]:
-        got = self._articles.get(include=["metadatas"])
-        return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"] or [])}
+    def count_records(self) -> int:
+        """Article records of every state (tombstones too): one cheap call, to notice a catalogue out of step."""
+        return self._articles.count()
+
+    def records(self, since: float | None = None) -> Iterator[ArticleRecord]:
+        """Article records (every state), page by page: never the whole collection in one call.
+
+        `since`: only records written at or after that time (`updated_at`), the change feed
+        the local catalogue follows. Records from before `updated_at` existed count as 0.
+        """
+        where = {"updated_at": {"$gte": since}} if since is not None else None
+        offset = 0
+        while True:
+            got = self._page(self._articles, where=where, limit=PAGE, offset=offset, include=["metadatas"])
+            yield from (_record(i, m) for i, m in zip(got["ids"], got["metadatas"] or []))
+            if len(got["ids"]) < PAGE:
+                return
+            offset += PAGE
+
+    @_guarded
+    def _page(self, collection, **kwargs) -> dict:
+        return collection.get(**kwargs)
 
     @_guarded
     def article(self, doc_id: str) -> Article:
         got = self._articles.get(ids=[doc_id], include=["metadatas", "documents"])
-        if not got["ids"]:
+        if not got["ids"] or (got["metadatas"][0] or {}).get("state") == DELETED:
             raise DocumentNotFoundError(f"no article with doc_id {doc_id!r} is indexed")
         m = got["metadatas"][0]
         return Article(doc_id=doc_id, title=m.get("title", ""), text=got["documents"][0],
@@ -159,82 +194,109 @@ class Store:
                        published=m.get("published", ""), path=m.get("path", ""))
 
     @_guarded
-    def put_article(self, article: Article, chunks: Sequence[Chunk], embeddings) -> None:
-        """Replace an article and its chunks. The article record is written last:
-        a crash before it leaves a record that no longer matches, which the next ingest repairs."""
-        h = article.content_hash
-        self._chunks.delete(where={"doc_id": article.doc_id})
-        batch = self._client.get_max_batch_size()
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
+    def put_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]],
+                     replacing: Iterable[str] = ()) -> list[ArticleRecord]:
+        """Write articles and their chunks in a few large calls, in an order a crash cannot hurt.
+
+        1. each record is written with its new text and state "writing";
+        2. the old chunks of the articles in `replacing` are deleted;
+        3. the new chunks are added;
+        4. each record is marked "complete".
+        A crash leaves records in state "writing" whose text is already the new one, and the next
+        ingest rewrites them from that text; readers never use an article that is not complete.
+        """
+        if not items:
+            return []
+        records = [_new_record(article, chunks, WRITING) for article, chunks, _ in items]
+        self._upsert_records(items, records)
+        replacing = list(replacing)
+        for i in range(0, len(replacing), WHERE_IN):
+            self._chunks.delete(where={"doc_id": {"$in": replacing[i : i + WHERE_IN]}})
+        rows = [(article, chunk, vector) for article, chunks, vectors in items
+                for chunk, vector in zip(chunks, vectors)]
+        for i in range(0, len(rows), self._batch):
+            part = rows[i : i + self._batch]
             self._chunks.upsert(
-                ids=[chunk_id(article.doc_id, h, c.index) for c in part],
-                embeddings=[list(map(float, e)) for e in embeddings[i : i + batch]],
-                documents=[c.text for c in part],
-                metadatas=[{"doc_id": c.doc_id, "title": article.title, "start": c.start, "end": c.end,
-                            "index": c.index} for c in part],
+                ids=[chunk_id(a.doc_id, a.content_hash, c.index) for a, c, _ in part],
+                embeddings=np.stack([v for _, _, v in part]).astype(np.float32),
+                documents=[c.text for _, c, _ in part],
+                metadatas=[{"doc_id": c.doc_id, "title": a.title, "start": c.start, "end": c.end,
+                            "index": c.index} for a, c, _ in part],
             )
-        centroid = embeddings.mean(axis=0)  # the article's own vector: Chroma needs one
-        self._articles.upsert(
-            ids=[article.doc_id],
-            embeddings=[list(map(float, centroid / max(float((centroid**2).sum()) ** 0.5, 1e-12)))],
-            documents=[article.text],
-            metadatas=[{"title": article.title, "source": article.source, "url": article.url,
-                        "published": article.published, "path": article.path,
-                        "content_hash": h, "n_chunks": len(chunks)}],
-        )
+        records = [replace(r, state=COMPLETE, updated_at=time.time()) for r in records]
+        self._articles.update(ids=[r.doc_id for r in records], metadatas=[_metadata(r) for r in records])
+        return records
+
+    def _upsert_records(self, items, records: list[ArticleRecord]) -> None:
+        for i in range(0, len(items), self._batch):
+            part = items[i : i + self._batch]
+            centroids = np.stack([vectors.mean(axis=0) for _, _, vectors in part])  # Chroma needs a vector
+            centroids /= np.clip(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12, None)
+            self._articles.upsert(ids=[a.doc_id for a, _, _ in part], embeddings=centroids.astype(np.float32),
+                                  documents=[a.text for a, _, _ in part],
+                                  metadatas=[_metadata(r) for r in records[i : i + self._batch]])
 
     @_guarded
-    def delete_article(self, doc_id: str) -> None:
-        self._articles.delete(ids=[doc_id])
-        self._chunks.delete(where={"doc_id": doc_id})
+    def delete_articles(self, doc_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Leave a tombstone (so other instances' catalogues hear of the deletion), then drop the chunks."""
+        doc_ids = list(doc_ids)
+        tombstones = []
+        for i in range(0, len(doc_ids), WHERE_IN):
+            part = doc_ids[i : i + WHERE_IN]
+            now = time.time()
+            tombstones += [ArticleRecord(doc_id=d, state=DELETED, updated_at=now) for d in part]
+            self._articles.update(ids=part, metadatas=[_metadata(t) for t in tombstones[-len(part):]])
+            self._chunks.delete(where={"doc_id": {"$in": part}})
+        return tombstones
 
     # --- chunks ---------------------------------------------------------------------
 
-    @_guarded
-    def chunk_ids(self) -> list[str]:
-        return list(self._chunks.get(include=[])["ids"])
+    def chunks_of(self, doc_ids: Sequence[str]) -> Iterator[StoredChunk]:
+        """The stored chunks of these articles, a few hundred articles per call."""
+        doc_ids = list(doc_ids)
+        for i in range(0, len(doc_ids), WHERE_IN):
+            part = doc_ids[i : i + WHERE_IN]
+            got = self._page(self._chunks, where={"doc_id": {"$in": part}} if len(part) > 1 else {"doc_id": part[0]},
+                             include=["documents", "metadatas"])
+            yield from (_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
 
-    def chunk_counts(self) -> Counter[tuple[str, str]]:
-        """How many chunks each (doc_id, hash prefix) has: tells a complete article from a half-written one."""
-        return Counter(split_chunk_id(c)[:2] for c in self.chunk_ids())
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256("\n".join(sorted(self.chunk_ids())).encode()).hexdigest()
-
-    @_guarded
-    def delete_chunks(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        if ids:
-            self._chunks.delete(ids=ids)
-
-    @_guarded
-    def all_chunks(self) -> list[StoredChunk]:
-        got = self._chunks.get(include=["documents", "metadatas"])
-        return [_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
-
-    @_guarded
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
-        if not ids:
-            return {}
-        got = self._chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        return {i: _stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        ids = list(ids)
+        found: dict[str, StoredChunk] = {}
+        for i in range(0, len(ids), WHERE_IN):
+            got = self._page(self._chunks, ids=ids[i : i + WHERE_IN], include=["documents", "metadatas"])
+            found.update((i, _stored(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return found
 
     @_guarded
     def query(self, embedding, n: int) -> list[StoredChunk]:
         count = self._chunks.count()
         if count == 0:
             return []
-        got = self._chunks.query(query_embeddings=[list(map(float, embedding))], n_results=min(n, count),
+        got = self._chunks.query(query_embeddings=np.asarray([embedding], dtype=np.float32), n_results=min(n, count),
                                  include=["documents", "metadatas", "distances"])
         return [_stored(i, d, m, dist) for i, d, m, dist in
                 zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
 
 
-def _record(doc_id: str, m: dict) -> ArticleRecord:
+def _new_record(article: Article, chunks: Sequence[Chunk], state: str) -> ArticleRecord:
+    return ArticleRecord(doc_id=article.doc_id, title=article.title, source=article.source, url=article.url,
+                         published=article.published, path=article.path, content_hash=article.content_hash,
+                         n_chunks=len(chunks), state=state, updated_at=time.time())
+
+
+def _metadata(r: ArticleRecord) -> dict:
+    return {"title": r.title, "source": r.source, "url": r.url, "published": r.published, "path": r.path,
+            "content_hash": r.content_hash, "n_chunks": r.n_chunks, "state": r.state, "updated_at": r.updated_at}
+
+
+def _record(doc_id: str, m: dict | None) -> ArticleRecord:
+    m = m or {}
     return ArticleRecord(doc_id=doc_id, title=m.get("title", ""), source=m.get("source", ""),
                          url=m.get("url", ""), published=m.get("published", ""), path=m.get("path", ""),
-                         content_hash=m.get("content_hash", ""), n_chunks=int(m.get("n_chunks", -1)))
+                         content_hash=m.get("content_hash", ""), n_chunks=int(m.get("n_chunks", -1)),
+                         # Indexes written before the state protocol only ever held finished articles.
+                         state=m.get("state", COMPLETE), updated_at=float(m.get("updated_at", 0.0)))
 
 
 def _stored(cid: str, text: str, m: dict, distance: float | None = None) -> StoredChunk:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class _Serialisable:
@@ -113,3 +117,15 @@ class IngestReport(_Serialisable):
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
             f"{len(self.skipped)} skipped; {self.chunks} chunks indexed"
         )
+
+
+class Embedder(Protocol):
+    """What the pipeline needs of an embedding model; the store records `model_name` and refuses
+    an index built with another."""
+
+    model_name: str
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> "np.ndarray": ...

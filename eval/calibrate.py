@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def features(assistant: Assistant, question: str) -> tuple[float, bool]:
-    store, keyword = assistant._open()
+    store, keyword = assistant._open()  # keyword: the catalogue (idf, spellings)
     if unknown_entities(question, keyword):
         return 0.0, True
     passages = assistant.retrieve(question)

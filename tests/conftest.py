@@ -55,6 +55,15 @@ def corpus_dir(tmp_path) -> Path:
     return target
 
 
+def chroma_collection(index_dir: Path, name: str = "articles_chunks"):
+    """A collection of an embedded index, read with Chroma's own client: what is really stored."""
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(Path(index_dir) / "chroma"),
+                                       settings=chromadb.config.Settings(anonymized_telemetry=False))
+    return client.get_collection(name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -55,6 +55,32 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
     assert f"the Chroma server at {url} is not reachable" in result.stderr
 
 
+def test_app_instances_sharing_a_server_see_each_others_changes(chroma_server, tmp_path, corpus_dir):
+    """Each instance keeps its own catalogue (keyword index) and follows the server's change feed:
+    what one adds, edits or prunes, the others answer from without re-reading everything."""
+    import time
+
+    _, url = chroma_server
+    writer = Assistant(index_dir=tmp_path / "one", corpus=[], chroma_url=url)
+    reader = Assistant(index_dir=tmp_path / "two", corpus=[], chroma_url=url)
+    assert reader.articles() == []
+    writer.ingest([corpus_dir])
+    time.sleep(1.1)  # questions look at the change feed at most once a second
+    assert len(reader.articles()) == 5
+    assert reader.retrieve("Komsomelets locomotive", k=1)[0].keyword_rank == 1
+
+    target = corpus_dir / "003_1ad7992399384e2e.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\nThe zebra crossing was repainted in Anchorage.\n",
+                      encoding="utf-8")
+    (corpus_dir / "004_f1ed1702999ca14b.txt").unlink()
+    writer.ingest([corpus_dir], prune=True)
+    time.sleep(1.1)
+    assert [r.doc_id for r in reader.articles()] == sorted(p.stem for p in corpus_dir.glob("*.txt"))
+    hits = reader.retrieve("zebra crossing repainted Anchorage", k=3)
+    assert hits[0].doc_id == "003_1ad7992399384e2e" and hits[0].keyword_rank == 1 and "zebra" in hits[0].text
+    assert all(p.doc_id != "004_f1ed1702999ca14b" for p in reader.retrieve("Komsomelets locomotive", k=5))
+
+
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailableError, match="not reachable"):

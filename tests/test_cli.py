@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, run_cli
+from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, chroma_collection, run_cli
 
 
 def assert_clean_error(result, message):
@@ -71,12 +71,9 @@ def test_ingest_reports_what_it_did_and_skipped(tmp_path):
 def test_an_index_built_with_another_model_is_one_clear_line(seed_index, tmp_path):
     import shutil
 
-    from assistant import Assistant
-
     index_dir = tmp_path / "idx"
     shutil.copytree(seed_index, index_dir)
-    store, _ = Assistant(index_dir=index_dir, corpus=[])._open()
-    store._chunks.modify(metadata={"embedding_model": "another-model", "dimension": 384})
+    chroma_collection(index_dir).modify(metadata={"embedding_model": "another-model", "dimension": 384})
     result = run_cli("--index-dir", str(index_dir), "ask", LAVROV_QUESTION)
     assert_clean_error(result, "built with the embedding model 'another-model'")
 

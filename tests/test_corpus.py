@@ -101,6 +101,25 @@ def test_oversized_file_is_skipped(tmp_path):
     assert not loaded.articles and "over the" in loaded.skipped[0].reason
 
 
+def test_a_feed_larger_than_the_file_limit_loads_record_by_record(tmp_path):
+    """The limit applies to each record of a JSON Lines feed, not to the feed: an archive of many
+    articles in one file loads, and only a record over the limit is skipped, by line number."""
+    lines = [json.dumps({"id": f"n{i}", "title": f"News {i}", "text": f"Story number {i}. " * 20}) for i in range(30)]
+    lines[7] = json.dumps({"id": "huge", "text": "x" * 5000})
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert (tmp_path / "feed.jsonl").stat().st_size > 3 * 2048
+    loaded = corpus.load([tmp_path], max_file_bytes=2048)
+    assert len(loaded.articles) == 29 and "huge" not in {a.doc_id for a in loaded.articles}
+    (skipped,) = loaded.skipped
+    assert skipped.path.endswith("feed.jsonl (line 8)") and skipped.reason == "record is over the 2 KB limit"
+
+
+def test_the_size_limit_is_named_as_configured(tmp_path):
+    (tmp_path / "big.txt").write_bytes(b"word " * (5 * 1024 * 1024 // 5 + 10))
+    (skipped,) = corpus.load([tmp_path], max_file_bytes=5 * 1024 * 1024).skipped
+    assert "over the 5 MB limit" in skipped.reason
+
+
 def test_missing_path_is_an_error_naming_it(tmp_path):
     with pytest.raises(CorpusError, match="no such file or folder: .*nowhere"):
         corpus.load([tmp_path / "nowhere"])

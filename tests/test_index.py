@@ -1,57 +1,76 @@
-"""Ingestion into Chroma + BM25: idempotent, replacing, pruning, crash-safe, model-checked."""
+"""Ingestion into Chroma and the local catalogue: idempotent, replacing, pruning, crash-safe, model-checked."""
 
-import json
-import shutil
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
+from conftest import ROOT, chroma_collection
 
 from assistant import Assistant
 from assistant.errors import CorpusError, IndexUnusableError
-from assistant.keyword import FORMAT, KeywordIndex
-from assistant.store import Store, split_chunk_id
 
 
-def chunk_ids(assistant: Assistant) -> list[str]:
-    store, _ = assistant._open()
-    return sorted(store.chunk_ids())
+def stored_chunk_ids(index_dir) -> list[str]:
+    return sorted(chroma_collection(index_dir).get(include=[])["ids"])
 
 
-def keyword_in_sync(assistant: Assistant) -> bool:
-    store, _ = assistant._open()
-    on_disk = KeywordIndex(assistant.settings.index_dir / f"keyword-{assistant.settings.collection}")
-    return on_disk.fingerprint == store.fingerprint()
+def catalogue_file(assistant: Assistant):
+    return assistant.settings.index_dir / f"catalogue-{assistant.settings.collection}.sqlite3"
+
+
+def keyword_chunk_ids(assistant: Assistant) -> list[str]:
+    with sqlite3.connect(catalogue_file(assistant)) as db:
+        return sorted(c for (c,) in db.execute("SELECT chunk_id FROM chunks"))
+
+
+def assert_consistent(assistant: Assistant) -> None:
+    """Every listed article has exactly its chunks in Chroma, and the keyword index holds the same ones."""
+    stored = stored_chunk_ids(assistant.settings.index_dir)
+    assert len(stored) == len(set(stored))
+    expected = []
+    for record in assistant.articles():
+        mine = [c for c in stored if c.startswith(f"{record.doc_id}::{record.content_hash[:12]}::")]
+        assert len(mine) == record.n_chunks, record.doc_id
+        expected += mine
+    assert sorted(expected) == stored, "chunks in Chroma that belong to no listed article"
+    assert keyword_chunk_ids(assistant) == stored
 
 
 def test_reingesting_the_same_folder_adds_nothing(tmp_path, corpus_dir):
     a = Assistant(index_dir=tmp_path / "idx", corpus=[])
     first = a.ingest([corpus_dir])
     assert len(first.added) == 5 and first.chunks > 5
-    before = chunk_ids(a)
+    before = stored_chunk_ids(tmp_path / "idx")
     second = a.ingest([corpus_dir])
     assert second.added == () and second.updated == () and len(second.unchanged) == 5
-    assert chunk_ids(a) == before and second.chunks == first.chunks
+    assert stored_chunk_ids(tmp_path / "idx") == before and second.chunks == first.chunks == len(before)
     # A fresh process on the same folder sees the same index.
-    assert chunk_ids(Assistant(index_dir=tmp_path / "idx", corpus=[corpus_dir])) == before
+    again = Assistant(index_dir=tmp_path / "idx", corpus=[corpus_dir])
+    assert len(again.articles()) == 5 and stored_chunk_ids(tmp_path / "idx") == before
+    assert_consistent(again)
 
 
 def test_editing_one_article_replaces_only_its_chunks(tmp_path, corpus_dir):
     a = Assistant(index_dir=tmp_path / "idx", corpus=[])
     a.ingest([corpus_dir])
-    before = chunk_ids(a)
+    before = stored_chunk_ids(tmp_path / "idx")
     target = corpus_dir / "003_1ad7992399384e2e.txt"
     target.write_text(target.read_text(encoding="utf-8") + "\nThe zebra crossing was repainted in Anchorage.\n",
                       encoding="utf-8")
     report = a.ingest([corpus_dir])
     assert report.updated == ("003_1ad7992399384e2e",) and len(report.unchanged) == 4
-    after = chunk_ids(a)
+    after = stored_chunk_ids(tmp_path / "idx")
     untouched = [c for c in before if not c.startswith("003_")]
     assert [c for c in after if not c.startswith("003_")] == untouched
     assert not set(c for c in before if c.startswith("003_")) & set(after), "old chunks of the edited article remain"
     assert "zebra crossing" in a.document("003_1ad7992399384e2e").text
     hits = a.retrieve("zebra crossing repainted Anchorage", k=3)
-    assert hits[0].doc_id == "003_1ad7992399384e2e" and "zebra" in hits[0].text
-    assert keyword_in_sync(a)
+    assert hits[0].doc_id == "003_1ad7992399384e2e" and "zebra" in hits[0].text and hits[0].keyword_rank == 1
+    assert_consistent(a)
 
 
 def test_prune_removes_articles_whose_files_are_gone(tmp_path, corpus_dir):
@@ -63,59 +82,109 @@ def test_prune_removes_articles_whose_files_are_gone(tmp_path, corpus_dir):
     pruned = a.ingest([corpus_dir], prune=True)
     assert pruned.removed == ("004_f1ed1702999ca14b",)
     assert [r.doc_id for r in a.articles()] == sorted(p.stem for p in corpus_dir.glob("*.txt"))
-    assert not [c for c in chunk_ids(a) if c.startswith("004_")]
+    assert not [c for c in stored_chunk_ids(tmp_path / "idx") if c.startswith("004_")]
+    assert not a.retrieve("Komsomelets locomotive", k=3) or all(p.doc_id != "004_f1ed1702999ca14b"
+                                                                 for p in a.retrieve("Komsomelets locomotive", k=3))
+    assert_consistent(a)
+    # Another process opening the index hears of the deletion too.
+    assert len(Assistant(index_dir=tmp_path / "idx", corpus=[]).articles()) == 4
 
 
-def test_a_crash_mid_ingest_is_repaired_by_the_next_run(tmp_path, corpus_dir, monkeypatch):
+def test_an_article_left_half_written_by_a_crash_is_rewritten_by_the_next_ingest(tmp_path, corpus_dir):
+    """The state a crash between writing an article's record and finishing its chunks leaves
+    behind, made with Chroma's own client: record marked "writing", some chunks missing."""
     a = Assistant(index_dir=tmp_path / "idx", corpus=[])
-    calls = {"n": 0}
-    original = Store.put_article
-
-    def crash_after_chunks(self, article, chunks, embeddings):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            # Chunks written, article record and keyword index not: the worst moment.
-            self._chunks.upsert(ids=[f"{article.doc_id}::deadbeefdead::0"], embeddings=[embeddings[0].tolist()],
-                                documents=[chunks[0].text],
-                                metadatas=[{"doc_id": article.doc_id, "title": "", "start": 0, "end": 1, "index": 0}])
-            raise KeyboardInterrupt
-        return original(self, article, chunks, embeddings)
-
-    monkeypatch.setattr(Store, "put_article", crash_after_chunks)
-    with pytest.raises(KeyboardInterrupt):
-        a.ingest([corpus_dir])
-    monkeypatch.setattr(Store, "put_article", original)
+    a.ingest([corpus_dir])
+    doc = "002_ef021427066fffa1"
+    articles = chroma_collection(tmp_path / "idx", "articles_articles")
+    meta = articles.get(ids=[doc], include=["metadatas"])["metadatas"][0]
+    articles.update(ids=[doc], metadatas=[{**meta, "state": "writing", "updated_at": time.time()}])
+    chunks = chroma_collection(tmp_path / "idx")
+    mine = sorted(c for c in chunks.get(include=[])["ids"] if c.startswith(doc))
+    chunks.delete(ids=mine[1:])
 
     b = Assistant(index_dir=tmp_path / "idx", corpus=[])
-    report = b.ingest([corpus_dir])
-    assert len(report.added) == 3 and len(report.unchanged) == 2
-    ids = chunk_ids(b)
-    assert len(ids) == len(set(ids))
-    records = {r.doc_id: r for r in b.articles()}
-    assert len(records) == 5
-    for doc_id, record in records.items():
-        mine = [c for c in ids if split_chunk_id(c)[0] == doc_id]
-        assert len(mine) == record.n_chunks and all(split_chunk_id(c)[1] == record.content_hash[:12] for c in mine)
-    assert keyword_in_sync(b)
-
+    assert doc not in {r.doc_id for r in b.articles()}, "a half-written article is listed"
+    assert all(p.doc_id != doc for p in b.retrieve("Zelenskiy Tomahawk drones", k=10))
+    report = b.ingest([corpus_dir / "000_2e1743cf2fe1a151.txt"])  # repaired even when its file is not named
+    assert report.unchanged == ("000_2e1743cf2fe1a151",)
+    assert doc in {r.doc_id for r in b.articles()}
+    assert_consistent(b)
     fresh = Assistant(index_dir=tmp_path / "fresh", corpus=[])
     fresh.ingest([corpus_dir])
-    assert chunk_ids(fresh) == ids, "the repaired index differs from one built without a crash"
+    assert stored_chunk_ids(tmp_path / "idx") == stored_chunk_ids(tmp_path / "fresh")
 
 
-def test_a_stale_keyword_index_is_rebuilt_when_the_index_is_opened(seed_assistant):
-    folder = seed_assistant.settings.index_dir / "keyword-articles"
-    shutil.rmtree(folder)
-    folder.mkdir()
-    (folder / "meta.json").write_text(json.dumps({"format": FORMAT, "fingerprint": "stale", "ids": [], "doc_freq": {}, "names": {}}), encoding="utf-8")
-    passages = seed_assistant.retrieve("Komsomelets locomotive", k=3)
+def test_an_ingest_killed_at_any_moment_loses_and_duplicates_nothing(tmp_path, corpus_dir):
+    """kill -9 a real `assistant ingest` part-way (batches of 8 chunks, so there are many moments
+    to land in), then ingest again: the result equals an index built without the crash."""
+    env = {**os.environ, "ASSISTANT_INGEST_BATCH": "8", "ASSISTANT_CORPUS": ""}
+    index_dir = tmp_path / "idx"
+    for delay in (0.5, 2.0):
+        process = subprocess.Popen([sys.executable, "-m", "assistant", "--index-dir", str(index_dir), "ingest",
+                                    str(corpus_dir)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        catalogue = index_dir / "catalogue-articles.sqlite3"
+        while time.monotonic() < deadline and process.poll() is None:
+            try:  # the first batch is committed
+                with sqlite3.connect(catalogue) as db:
+                    if db.execute("SELECT count(*) FROM articles").fetchone()[0]:
+                        break
+            except sqlite3.Error:
+                pass
+            time.sleep(0.05)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    a = Assistant(index_dir=index_dir, corpus=[])
+    a.ingest([corpus_dir])
+    assert len(a.articles()) == 5
+    assert_consistent(a)
+    fresh = Assistant(index_dir=tmp_path / "fresh", corpus=[])
+    fresh.ingest([corpus_dir])
+    assert stored_chunk_ids(index_dir) == stored_chunk_ids(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("damage", ["deleted", "garbage", "zeroed"])
+def test_a_lost_or_damaged_catalogue_is_rebuilt_from_chroma(seed_assistant, damage):
+    path = catalogue_file(seed_assistant)
+    chroma_before = stored_chunk_ids(seed_assistant.settings.index_dir)
+    for leftover in path.parent.glob(path.name + "-*"):
+        leftover.unlink()
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"this is not a database" * 500)
+    else:
+        path.write_bytes(b"\0" * path.stat().st_size)
+    a = Assistant(index_dir=seed_assistant.settings.index_dir, corpus=[])
+    passages = a.retrieve("Komsomelets locomotive", k=3)
     assert passages[0].keyword_rank == 1 and passages[0].doc_id == "004_f1ed1702999ca14b"
-    assert keyword_in_sync(seed_assistant)
+    assert len(a.articles()) == 5
+    assert stored_chunk_ids(seed_assistant.settings.index_dir) == chroma_before, "Chroma was touched"
+    assert_consistent(a)
+
+
+def test_a_running_assistant_sees_another_processs_ingest(seed_assistant, tmp_path):
+    seed_assistant.articles()
+    note = tmp_path / "new" / "zz_quokka.txt"
+    note.parent.mkdir()
+    note.write_text("Quokka census\nRangers on Rottnest Island counted 12,400 quokkas this spring.\n", encoding="utf-8")
+    other = subprocess.run([sys.executable, "-m", "assistant", "--index-dir", str(seed_assistant.settings.index_dir),
+                            "ingest", str(note.parent)], env={**os.environ, "ASSISTANT_CORPUS": ""}, cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert other.returncode == 0, other.stderr
+    time.sleep(1.1)  # questions look at the change feed at most once a second
+    answer = seed_assistant.ask("How many quokkas did the rangers count on Rottnest Island?")
+    assert not answer.refused and "12,400" in answer.text
+    assert "zz_quokka" in {r.doc_id for r in seed_assistant.articles()}
 
 
 def test_an_index_built_with_another_embedding_model_is_refused(seed_assistant):
-    store, _ = seed_assistant._open()
-    store._chunks.modify(metadata={"embedding_model": "some-other-model", "dimension": 384})
+    seed_assistant.articles()
+    chroma_collection(seed_assistant.settings.index_dir).modify(
+        metadata={"embedding_model": "some-other-model", "dimension": 384})
     again = Assistant(index_dir=seed_assistant.settings.index_dir, corpus=[])
     with pytest.raises(IndexUnusableError, match="built with the embedding model 'some-other-model'.*re-index"):
         again.retrieve("anything")

@@ -1,0 +1,255 @@
+"""The local catalogue: the store's article records and the keyword index, in one SQLite file.
+
+Chroma is the primary index; this file is derived from it and can always be rebuilt
+from it. It follows the store's change feed (article records carry the time they were
+written), so opening an index, asking a question or adding one article reads only what
+changed, never the whole store. Every change commits in one SQLite transaction: a crash
+leaves the catalogue as it was before or after, never half of each. Several processes on
+one index folder share the file (WAL mode); several app instances on one Chroma server
+each keep their own and follow the same feed.
+
+A catalogue that cannot be read (damaged, from another format, or built from another
+collection) is moved aside and rebuilt from Chroma: a failure here never makes the
+primary index unusable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import astuple, fields, replace
+from pathlib import Path
+
+from .errors import IndexUnusableError
+from .keyword import KeywordIndex, create_schema
+from .store import COMPLETE, PAGE, ArticleRecord, Store, chunk_id, split_chunk_id
+from .types import Chunk
+
+FORMAT = "5"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
+FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
+SYNC_INTERVAL = 1.0  # seconds between change-feed reads before questions
+_COLUMNS = [f.name for f in fields(ArticleRecord)]
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (doc_id TEXT PRIMARY KEY, {", ".join(c + " NOT NULL" for c in _COLUMNS[1:])});
+CREATE INDEX IF NOT EXISTS articles_by_state ON articles (state);
+"""
+
+
+def _guarded(method):
+    """SQLite trouble at run time (a full disk, a lock held past the timeout) becomes one line."""
+
+    @functools.wraps(method)
+    def wrapper(self: Catalogue, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise IndexUnusableError(
+                f"the catalogue at {self.path} cannot be used ({e}); Chroma is untouched: "
+                "free the disk or stop the other process, or delete the file and it is rebuilt from Chroma"
+            ) from e
+
+    return wrapper
+
+
+class Catalogue:
+    def __init__(self, path: Path, store: Store) -> None:
+        self.path = Path(path)
+        self.store = store
+        self._lock = threading.RLock()  # one connection, shared by the UI's worker threads
+        self._last_sync = 0.0
+        try:
+            self._connect()
+        except sqlite3.DatabaseError:
+            self._set_aside()
+            self._connect()
+
+    def _connect(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._transaction():
+                create_schema(self._db, SCHEMA)
+                meta = dict(self._db.execute("SELECT key, value FROM meta"))
+                if meta and (meta.get("format") != FORMAT or meta.get("store") != self.store.identity):
+                    raise sqlite3.DatabaseError("built from another store or format")
+                self.keyword = KeywordIndex(self._db)
+                if not meta:
+                    self._set_meta(format=FORMAT, store=self.store.identity)
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
+
+    def _set_aside(self) -> None:
+        """Keep the unreadable file for a look, out of the way of the rebuilt one."""
+        for suffix in ("", "-wal", "-shm"):
+            damaged = Path(f"{self.path}{suffix}")
+            if damaged.exists():
+                damaged.replace(Path(f"{self.path}.unreadable{suffix}"))
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _set_meta(self, **values: str) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", values.items())
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # --- reading --------------------------------------------------------------------------
+
+    @_guarded
+    def record(self, doc_id: str) -> ArticleRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE doc_id = ?", (doc_id,)).fetchone()
+        return ArticleRecord(*row) if row else None
+
+    @_guarded
+    def articles(self) -> list[ArticleRecord]:
+        """The complete articles, by doc_id."""
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE state = ? ORDER BY doc_id",
+                                    (COMPLETE,)).fetchall()
+        return [ArticleRecord(*row) for row in rows]
+
+    @_guarded
+    def with_state(self, *states: str) -> list[ArticleRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE state IN ({','.join('?' * len(states))})",
+                states).fetchall()
+        return [ArticleRecord(*row) for row in rows]
+
+    @_guarded
+    def current(self, chunk_ids: Iterable[str]) -> set[str]:
+        """Those chunk ids that belong to the complete version of their article (dense search can
+        return chunks of an article that is being rewritten, or of a version already replaced)."""
+        parts = {cid: split_chunk_id(cid) for cid in chunk_ids}
+        doc_ids = sorted({doc_id for doc_id, _, _ in parts.values()})
+        with self._lock:
+            hashes = dict(self._db.execute(
+                f"SELECT doc_id, substr(content_hash, 1, 12) FROM articles WHERE state = ? AND doc_id IN "
+                f"({','.join('?' * len(doc_ids))})", (COMPLETE, *doc_ids)).fetchall()) if doc_ids else {}
+        return {cid for cid, (doc_id, h, _) in parts.items() if hashes.get(doc_id) == h}
+
+    @_guarded
+    def chunk_count(self) -> int:
+        with self._lock:
+            return len(self.keyword)
+
+    @_guarded
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        with self._lock:
+            return self.keyword.search(query, n)
+
+    @_guarded
+    def idf(self, term: str) -> float:
+        with self._lock:
+            return self.keyword.idf(term)
+
+    @_guarded
+    def spellings(self, name: str) -> set[str]:
+        with self._lock:
+            return self.keyword.spellings(name)
+
+    # --- writing --------------------------------------------------------------------------
+
+    @_guarded
+    def written(self, records: Sequence[ArticleRecord], chunks: dict[str, Sequence[Chunk]]) -> None:
+        """Record what this process just wrote to the store, without reading it back."""
+        with self._transaction():
+            self._replace(records, ((chunk_id(r.doc_id, r.content_hash, c.index), r.doc_id, f"{r.title}\n{c.text}")
+                                    for r in records for c in chunks.get(r.doc_id, ())))
+
+    def _replace(self, records: Sequence[ArticleRecord], keyword_rows: Iterable[tuple[str, str, str]]) -> None:
+        self.keyword.remove(r.doc_id for r in records)
+        self._db.executemany(f"INSERT OR REPLACE INTO articles ({', '.join(_COLUMNS)}) "
+                             f"VALUES ({','.join('?' * len(_COLUMNS))})", [astuple(r) for r in records])
+        self.keyword.add(keyword_rows)
+
+    # --- following the store ----------------------------------------------------------------
+
+    @_guarded
+    def sync(self, full: bool = False) -> int:
+        """Apply what changed in the store since the last sync (everything, with `full` or the first
+        time). Returns the number of articles updated here."""
+        cursor = None if full else self._meta("cursor")
+        since = None if cursor is None else float(cursor) - FEED_OVERLAP
+        changed: list[ArticleRecord] = []
+        seen: set[str] = set()
+        newest = float(cursor) if cursor is not None else 0.0
+        for record in self.store.records(since=since):
+            seen.add(record.doc_id)
+            newest = max(newest, record.updated_at)
+            mine = self.record(record.doc_id)
+            if mine is None or (mine.content_hash, mine.state) != (record.content_hash, record.state) and not (
+                    mine.state == DAMAGED and record.state == COMPLETE and mine.content_hash == record.content_hash):
+                changed.append(record)
+        gone = []
+        if since is None:  # a full read: whatever the store no longer has goes here too
+            with self._lock:
+                gone = [d for (d,) in self._db.execute("SELECT doc_id FROM articles") if d not in seen]
+        for i in range(0, len(changed), PAGE // 10):
+            self._apply(changed[i : i + PAGE // 10])
+        with self._transaction():
+            if gone:
+                self.keyword.remove(gone)
+                self._db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in gone])
+            self._set_meta(cursor=repr(newest))
+        self._last_sync = time.monotonic()
+        return len(changed) + len(gone)
+
+    def _apply(self, records: Sequence[ArticleRecord]) -> None:
+        complete = [r for r in records if r.state == COMPLETE]
+        stored: dict[str, list] = defaultdict(list)
+        for chunk in self.store.chunks_of([r.doc_id for r in complete]):
+            stored[chunk.doc_id].append(chunk)
+        ready = []
+        for r in records:
+            if r.state == COMPLETE:
+                mine = [c for c in stored[r.doc_id] if split_chunk_id(c.chunk_id)[1] == r.content_hash[:12]]
+                if len(mine) != r.n_chunks:
+                    r = replace(r, state=DAMAGED)
+                stored[r.doc_id] = mine
+            ready.append(r)
+        with self._transaction():
+            self._replace(ready, ((c.chunk_id, r.doc_id, f"{c.title}\n{c.text}")
+                                  for r in ready if r.state == COMPLETE for c in stored[r.doc_id]))
+
+    @_guarded
+    def check(self) -> None:
+        """On opening: follow the feed, then compare counts; records the feed cannot show (written
+        with a lagging clock, or before the feed existed) make a full read."""
+        self.sync()
+        with self._lock:
+            mine = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if mine != self.store.count_records():
+            self.sync(full=True)
+
+    def refresh(self) -> int:
+        """Before a question: pick up other processes' ingests, at most once a SYNC_INTERVAL.
+        Returns the number of articles that changed."""
+        if time.monotonic() - self._last_sync >= SYNC_INTERVAL:
+            return self.sync()
+        return 0
