@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import sqlite3
 import threading
 import time
@@ -30,7 +31,9 @@ from .keyword import KeywordIndex, create_schema
 from .store import COMPLETE, PAGE, ArticleRecord, Store, chunk_id, split_chunk_id
 from .types import Chunk
 
-FORMAT = "5"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+log = logging.getLogger(__name__)
+
+FORMAT = "6"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
 DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
 FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
 SYNC_INTERVAL = 1.0  # seconds between change-feed reads before questions
@@ -67,7 +70,8 @@ class Catalogue:
         self._last_sync = 0.0
         try:
             self._connect()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as e:
+            log.warning("the catalogue at %s could not be read (%s); rebuilding it from Chroma", self.path, e)
             self._set_aside()
             self._connect()
 

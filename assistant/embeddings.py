@@ -82,7 +82,7 @@ def as_llama_index(embedder: Embedder):
         _embedder: Any = PrivateAttr()
 
         def __init__(self) -> None:
-            super().__init__(model_name=embedder.model_name, embed_batch_size=1024)
+            super().__init__(model_name=embedder.model_name)  # llama-index's own batch size (10)
             self._embedder = embedder
 
         def _get_query_embedding(self, query: str) -> list[float]:
