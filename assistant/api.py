@@ -22,8 +22,19 @@ from .store import ArticleRecord, Store
 from .types import Answer, Article, Embedder, IngestReport, Passage
 
 MODES = ANSWER_MODES
+MAX_K = 100  # passages per question: more says nothing a reader can check
 REWRITE_TOKENS = 80  # a standalone question is one line
 FALLBACK = "showing quotes from the articles instead"
+
+
+def _invalid_text(text: str) -> int | None:
+    """Where a string holds a lone surrogate (an undecodable byte from the command line, or half a
+    character from a browser), which no later stage can encode; None when it is clean."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as e:
+        return e.start
 
 
 class Assistant:
@@ -71,17 +82,35 @@ class Assistant:
                 self.ingest(self.settings.corpus)
         return self._store, self._catalogue
 
+    def close(self) -> None:
+        """Let go of the index (the catalogue's SQLite connection); the next call opens it again."""
+        if self._catalogue is not None:
+            self._catalogue.close()
+        self._store = self._catalogue = None
+        self._articles.clear()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- public API -----------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False) -> IngestReport:
-        """Add or update articles from files and folders; `prune` drops articles whose files are gone."""
+    def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False,
+               replace: bool = False) -> IngestReport:
+        """Add or update articles from files and folders; `prune` drops articles whose files are gone.
+
+        An article whose doc_id already belongs to an article from another file is refused (listed in
+        `report.conflicts` and `report.skipped`) unless `replace` is true."""
         store, catalogue = self._open()
-        report = ingest(paths, store, catalogue, self.embedder, self.settings, prune=prune, progress=progress)
+        report = ingest(paths, store, catalogue, self.embedder, self.settings, prune=prune, progress=progress,
+                        replace=replace)
         self._articles.clear()
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self._search(self._check(question), k)
+        return self._search(self._check(question), self._check_k(k))
 
     def ask(self, question: str, history: Sequence[Mapping[str, str]] | None = None, mode: str | None = None,
             k: int | None = None) -> Answer:
@@ -98,6 +127,7 @@ class Assistant:
         A bad question or mode raises here, before the first item.
         """
         question = self._check(question)
+        history, k = self._check_history(history), self._check_k(k)
         mode = self.answer_mode(mode)
         if mode == "extractive":
             return self._extractive_stream(question, history, k)
@@ -133,8 +163,13 @@ class Assistant:
 
     # --- helpers --------------------------------------------------------------------
 
-    def _check(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
+    def _check(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}")
+        if (bad := _invalid_text(question)) is not None:
+            raise QuestionError(f"the question is not valid text: character {bad + 1} is an undecodable byte "
+                                "or half of a character; retype it or paste it again")
+        if not question.strip():
             raise QuestionError("the question is empty; ask something about the articles")
         question = question.strip()
         if len(question) > self.settings.max_question_chars:
@@ -143,6 +178,30 @@ class Assistant:
                 f"{self.settings.max_question_chars} (ASSISTANT_MAX_QUESTION_CHARS)"
             )
         return question
+
+    @staticmethod
+    def _check_k(k: object) -> int | None:
+        if k is None:
+            return None
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise QuestionError(f"k, the number of passages, must be a whole number from 1 to {MAX_K}, not {k!r}")
+        return k
+
+    @staticmethod
+    def _check_history(history: object) -> list[dict[str, str]] | None:
+        """A conversation is a list of {"role": "user" or "assistant", "content": text}; other keys are ignored."""
+        if history is None:
+            return None
+        if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+            raise QuestionError(f"history must be a list of messages, not {type(history).__name__}")
+        turns = []
+        for number, turn in enumerate(history, 1):
+            if not isinstance(turn, Mapping) or turn.get("role") not in ("user", "assistant") or not isinstance(
+                    turn.get("content"), str) or _invalid_text(turn["content"]) is not None:
+                raise QuestionError(f"history item {number} is not a message like "
+                                    f"{{'role': 'user' or 'assistant', 'content': text}}: {str(turn)[:80]}")
+            turns.append({"role": turn["role"], "content": turn["content"]})
+        return turns
 
     def _search(self, question: str, k: int | None) -> list[Passage]:
         store, catalogue = self._open()

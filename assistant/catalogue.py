@@ -20,23 +20,21 @@ import functools
 import logging
 import sqlite3
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from .errors import IndexUnusableError
-from .keyword import KeywordIndex, create_schema
+from .keyword import Damaged, KeywordIndex, create_schema
 from .store import COMPLETE, PAGE, ArticleRecord, Store, chunk_id, split_chunk_id
 from .types import Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = "6"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+FORMAT = "8"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
 DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
 FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
-SYNC_INTERVAL = 1.0  # seconds between change-feed reads before questions
 _COLUMNS = [f.name for f in fields(ArticleRecord)]
 
 SCHEMA = f"""
@@ -46,18 +44,27 @@ CREATE INDEX IF NOT EXISTS articles_by_state ON articles (state);
 """
 
 
+def _damaged(error: BaseException) -> bool:
+    """Damage SQLite or our checksums detect, as opposed to a full disk or a lock held too long."""
+    return isinstance(error, Damaged) or getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
 def _guarded(method):
-    """SQLite trouble at run time (a full disk, a lock held past the timeout) becomes one line."""
+    """A damaged catalogue is rebuilt from Chroma and the call made again, with a one-line notice;
+    other SQLite trouble at run time (a full disk, a lock held past the timeout) becomes one line."""
 
     @functools.wraps(method)
     def wrapper(self: Catalogue, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            raise IndexUnusableError(
-                f"the catalogue at {self.path} cannot be used ({e}); Chroma is untouched: "
-                "free the disk or stop the other process, or delete the file and it is rebuilt from Chroma"
-            ) from e
+        except (sqlite3.Error, Damaged) as e:
+            if not _damaged(e) or self._rebuilding:
+                raise self._unusable(e) from e
+            self._rebuild(e)
+            try:
+                return method(self, *args, **kwargs)
+            except (sqlite3.Error, Damaged) as again:
+                raise self._unusable(again) from again
 
     return wrapper
 
@@ -67,7 +74,7 @@ class Catalogue:
         self.path = Path(path)
         self.store = store
         self._lock = threading.RLock()  # one connection, shared by the UI's worker threads
-        self._last_sync = 0.0
+        self._rebuilding = False
         try:
             self._connect()
         except sqlite3.DatabaseError as e:
@@ -102,6 +109,26 @@ class Catalogue:
 
     def close(self) -> None:
         self._db.close()
+
+    def _unusable(self, error: BaseException) -> IndexUnusableError:
+        return IndexUnusableError(
+            f"the catalogue at {self.path} cannot be used ({error}); Chroma is untouched: "
+            "free the disk or stop the other process, or delete the file and it is rebuilt from Chroma")
+
+    def _rebuild(self, error: BaseException) -> None:
+        """Move the damaged file aside and build a new one from Chroma, page by page."""
+        with self._lock:
+            log.warning("the keyword index at %s is damaged (%s); moved it aside, rebuilding it from Chroma",
+                        self.path, error)
+            self._rebuilding = True
+            try:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.close()
+                self._set_aside()
+                self._connect()
+                self.sync(full=True)
+            finally:
+                self._rebuilding = False
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -168,6 +195,16 @@ class Catalogue:
             return self.keyword.search(query, n)
 
     @_guarded
+    def phrase(self, text: str, n: int, names: Sequence[set[str]] = ()) -> list[str]:
+        with self._lock:
+            return self.keyword.phrase(text, n, names)
+
+    @_guarded
+    def names_covered(self, doc_ids: Iterable[str], names: Sequence[set[str]]) -> dict[str, int]:
+        with self._lock:
+            return self.keyword.names_covered(doc_ids, names)
+
+    @_guarded
     def idf(self, term: str) -> float:
         with self._lock:
             return self.keyword.idf(term)
@@ -216,12 +253,12 @@ class Catalogue:
                 gone = [d for (d,) in self._db.execute("SELECT doc_id FROM articles") if d not in seen]
         for i in range(0, len(changed), PAGE // 10):
             self._apply(changed[i : i + PAGE // 10])
-        with self._transaction():
-            if gone:
-                self.keyword.remove(gone)
-                self._db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in gone])
-            self._set_meta(cursor=repr(newest))
-        self._last_sync = time.monotonic()
+        if gone or cursor is None or newest != float(cursor):  # a question that finds nothing new writes nothing
+            with self._transaction():
+                if gone:
+                    self.keyword.remove(gone)
+                    self._db.executemany("DELETE FROM articles WHERE doc_id = ?", [(d,) for d in gone])
+                self._set_meta(cursor=repr(newest))
         return len(changed) + len(gone)
 
     def _apply(self, records: Sequence[ArticleRecord]) -> None:
@@ -243,8 +280,10 @@ class Catalogue:
 
     @_guarded
     def check(self) -> None:
-        """On opening: follow the feed, then compare counts; records the feed cannot show (written
-        with a lagging clock, or before the feed existed) make a full read."""
+        """On opening: spot-check the keyword index, follow the feed, then compare counts; records the
+        feed cannot show (written with a lagging clock, or before the feed existed) make a full read."""
+        with self._lock:
+            self.keyword.spot_check()
         self.sync()
         with self._lock:
             mine = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -252,8 +291,7 @@ class Catalogue:
             self.sync(full=True)
 
     def refresh(self) -> int:
-        """Before a question: pick up other processes' ingests, at most once a SYNC_INTERVAL.
+        """Before every question: pick up what other processes ingested or pruned, so the very next
+        question sees it (one read of the change feed since the last one: about 1.5 ms embedded).
         Returns the number of articles that changed."""
-        if time.monotonic() - self._last_sync >= SYNC_INTERVAL:
-            return self.sync()
-        return 0
+        return self.sync()

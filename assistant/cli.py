@@ -25,14 +25,14 @@ def _assistant(args: argparse.Namespace):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    report = _assistant(args).ingest(args.paths, prune=args.prune, progress=not args.quiet)
+    report = _assistant(args).ingest(args.paths, prune=args.prune, progress=not args.quiet, replace=args.replace)
     if args.json:
         print(report.to_json(indent=2))
-        return 0
-    for skipped in report.skipped:
-        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
-    print(report.summary())
-    return 0
+    else:
+        for skipped in report.skipped:
+            print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(report.summary())
+    return 1 if report.conflicts else 0
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add or update articles from files or folders")
     p.add_argument("paths", nargs="+", help="files (.txt .md .html .json .jsonl) or folders")
     p.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
+    p.add_argument("--replace", action="store_true",
+                   help="let an article replace an indexed one with the same id that came from another file")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)

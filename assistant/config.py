@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
@@ -15,6 +16,21 @@ DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
 DEFAULT_MODEL_DIR = Path("~/.cache/assistant/models")
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 ANSWER_MODES = ("extractive", "local", "openai")
+
+
+def shown_url(url: str) -> str:
+    """A URL as messages may print it: without a user name, password or query, which can hold secrets
+    (http://user:KEY@host/v1?api_key=KEY becomes http://host/v1)."""
+    parts = urlsplit(url if "://" in url else f"//{url}")
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    scheme = f"{parts.scheme}://" if parts.scheme else ""
+    return f"{scheme}{host}{port}{parts.path}"
 
 
 def _number(env: Mapping[str, str], name: str, default, minimum, parse, what: str):
@@ -65,6 +81,7 @@ class Settings:
     ingest_batch_chunks: int = 1024  # chunks embedded and written together: sorted by length, lost together in a crash
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
+    lock_timeout: float = 600.0  # seconds an ingest waits for another one writing to the same index
     # Answering with a language model (see docs/llm.md).
     mode: str | None = None  # None: a configured server, else the local model if installed, else extractive
     model_path: Path | None = None  # any GGUF file instead of the bundled Qwen2.5 1.5B
@@ -101,6 +118,7 @@ class Settings:
             ingest_batch_chunks=_int(env, "ASSISTANT_INGEST_BATCH", 1024),
             max_question_chars=_int(env, "ASSISTANT_MAX_QUESTION_CHARS", 1000),
             max_file_bytes=_int(env, "ASSISTANT_MAX_FILE_MB", 20) * 1024 * 1024,
+            lock_timeout=_float(env, "ASSISTANT_LOCK_TIMEOUT", 600.0),
             mode=_mode(env),
             model_path=Path(path).expanduser() if (path := _text(env, "ASSISTANT_MODEL_PATH")) else None,
             model_dir=Path(_text(env, "ASSISTANT_MODEL_DIR") or DEFAULT_MODEL_DIR).expanduser(),

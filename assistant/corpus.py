@@ -5,8 +5,11 @@ A file that cannot be read is skipped with a reason that names it; the rest stil
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +32,9 @@ DATE_FIELDS = ("published", "published_at", "publishedAt", "date", "pub_date", "
 ID_FIELDS = ("id", "doc_id", "uuid", "guid")
 
 MAX_TITLE_CHARS = 200
+# Text with a byte-order mark says its own encoding (Windows tools write UTF-16 so); without one, UTF-8.
+_BOMS = (("utf-32", codecs.BOM_UTF32_LE), ("utf-32", codecs.BOM_UTF32_BE),
+         ("utf-16", codecs.BOM_UTF16_LE), ("utf-16", codecs.BOM_UTF16_BE))
 
 
 class SkipFile(Exception):
@@ -43,20 +49,26 @@ class Loaded:
 
 
 def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
-    """Expand folders; a path that does not exist is an error, not a warning."""
+    """Expand folders; a path that does not exist or cannot be read is an error, not a warning.
+    Inside a folder, whatever cannot be looked at (an unreadable sub-folder, a link that loops or
+    leads nowhere, a type we do not read) is skipped with a line saying so. Links to folders are
+    followed once each."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for raw in paths:
-        path = Path(raw).expanduser()
-        if not path.exists():
+        if not str(raw).strip():
+            raise CorpusError("an empty path was given; name a file or folder to ingest")
+        path = Path(os.path.abspath(Path(raw).expanduser()))  # articles remember where they came from
+        try:
+            exists, is_dir = path.exists(), path.is_dir()
+        except OSError as e:
+            raise CorpusError(f"cannot look at {path}: {e.strerror or e}") from None
+        if not exists:
             raise CorpusError(f"no such file or folder: {path}")
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(p.startswith(".") for p in child.relative_to(path).parts):
-                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                        files.append(child)
-                    else:
-                        skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'!r}"))
+        if is_dir:
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise CorpusError(f"cannot read folder {path}: permission denied")
+            _walk(path, files, skipped)
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             files.append(path)
         else:
@@ -65,6 +77,37 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Skipped]]:
                         f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}")
             )
     return files, skipped
+
+
+def _walk(root: Path, files: list[Path], skipped: list[Skipped]) -> None:
+    seen = {os.path.realpath(root)}
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(Skipped(str(error.filename), f"cannot read folder: {error.strerror or error}"))
+
+    for folder, dirs, names in os.walk(root, onerror=unreadable, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in list(dirs):
+            real = os.path.realpath(os.path.join(folder, d))
+            if real in seen:  # a link back into what is already being read
+                skipped.append(Skipped(os.path.join(folder, d), "symbolic link loop, not followed"))
+                dirs.remove(d)
+            seen.add(real)
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            child = Path(folder) / name
+            if child.is_symlink() and not child.exists():
+                try:
+                    child.stat()
+                    reason = "broken symbolic link"
+                except OSError as e:
+                    reason = "symbolic link loop" if e.errno == errno.ELOOP else "broken symbolic link"
+                skipped.append(Skipped(str(child), reason))
+            elif child.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(child)
+            else:
+                skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'!r}"))
 
 
 def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) -> Loaded:
@@ -109,12 +152,13 @@ def read_text(path: Path, max_file_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise SkipFile(f"cannot read file: {e.strerror or e}") from None
-    if b"\x00" in data[:8192]:
+    bom = next((name for name, mark in _BOMS if data.startswith(mark)), None)
+    if bom is None and b"\x00" in data[:8192]:
         raise SkipFile("binary file, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(bom or "utf-8-sig")
     except UnicodeDecodeError as e:
-        raise SkipFile(f"not UTF-8 text (undecodable byte at position {e.start})") from None
+        raise SkipFile(f"not {bom or 'UTF-8'} text (undecodable byte at position {e.start})") from None
     if not text.strip():
         raise SkipFile("empty file")
     return text

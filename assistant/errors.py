@@ -21,6 +21,10 @@ class IndexUnusableError(AssistantError):
     """The index cannot be used as it is (corrupt, or built with another embedding model)."""
 
 
+class IndexBusyError(AssistantError):
+    """Another ingest holds the index for longer than we wait."""
+
+
 class StoreUnavailableError(AssistantError):
     """The Chroma server cannot be reached."""
 

@@ -9,28 +9,30 @@ proportional to what changed, not to the size of the index.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import corpus
 from .catalogue import DAMAGED, Catalogue
 from .chunking import chunk_article
 from .config import Settings
+from .locking import WriterLock
 from .store import COMPLETE, DELETED, WRITING, Store
 from .types import Article, Chunk, Embedder, IngestReport, Skipped
 
 
 def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embedder: Embedder,
-           settings: Settings, prune: bool = False, progress: bool = False) -> IngestReport:
+           settings: Settings, prune: bool = False, progress: bool = False, replace: bool = False) -> IngestReport:
+    """`replace`: an article whose doc_id is already taken by an article from another file replaces
+    it; without it, such an article is refused (a conflict) and the indexed one stays as it was."""
+    files, skipped = corpus.find_files(paths := list(paths))  # "" is refused there, before Path("") means "."
     paths = [Path(p) for p in paths]
-    files, skipped = corpus.find_files(paths)
-    with _writer_lock(settings.index_dir):
+    with store.writer_lock(settings.lock_timeout) as lock:
         catalogue.sync()
-        writer = _Writer(store, catalogue, embedder, settings, skipped, progress)
+        writer = _Writer(store, catalogue, embedder, settings, skipped, progress, lock)
         seen: dict[str, str] = {}
-        added, updated, unchanged = [], [], []
+        added, updated, unchanged, conflicts = [], [], [], []
         for item in corpus.read(files, settings.max_file_bytes):
             if isinstance(item, Skipped):
                 skipped.append(item)
@@ -43,6 +45,12 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
             record = catalogue.record(item.doc_id)
             if record is not None and record.state == COMPLETE and record.content_hash == item.content_hash:
                 unchanged.append(item.doc_id)
+                continue
+            if not replace and record is not None and record.state != DELETED and _other_source(record.path, item.path):
+                conflicts.append(item.doc_id)
+                skipped.append(Skipped(item.path, f"the article id {item.doc_id!r} is already taken by "
+                                                  f"{record.title!r} from {record.path}; that article was left as it "
+                                                  "was (replace it on purpose with --replace, or rename the file)"))
                 continue
             (added if record is None or record.state == DELETED else updated).append(item.doc_id)
             writer.add(item, replacing=record is not None and record.state != DELETED)
@@ -57,7 +65,13 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
         removed = _prune(paths, files, seen, store, catalogue) if prune else []
         catalogue.sync()
     return IngestReport(added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
-                        removed=tuple(removed), skipped=tuple(skipped), chunks=catalogue.chunk_count())
+                        removed=tuple(removed), skipped=tuple(skipped), conflicts=tuple(conflicts),
+                        chunks=catalogue.chunk_count())
+
+
+def _other_source(indexed: str, incoming: str) -> bool:
+    """Two different files (by their real paths); an article indexed without a path has no owner to protect."""
+    return bool(indexed and incoming) and os.path.realpath(indexed) != os.path.realpath(incoming)
 
 
 class _Writer:
@@ -65,8 +79,9 @@ class _Writer:
     records it in the catalogue."""
 
     def __init__(self, store: Store, catalogue: Catalogue, embedder: Embedder, settings: Settings,
-                 skipped: list[Skipped], progress: bool) -> None:
+                 skipped: list[Skipped], progress: bool, lock: WriterLock) -> None:
         self.store, self.catalogue, self.embedder, self.settings = store, catalogue, embedder, settings
+        self.lock = lock
         self.skipped = skipped
         self.pending: list[tuple[Article, list[Chunk]]] = []
         self.replacing: list[str] = []
@@ -92,6 +107,7 @@ class _Writer:
         for article, chunks in self.pending:
             items.append((article, chunks, vectors[at : at + len(chunks)]))
             at += len(chunks)
+        self.lock.renew()
         records = self.store.put_articles(items, replacing=self.replacing)
         self.catalogue.written(records, {a.doc_id: chunks for a, chunks in self.pending})
         if self.bar is not None:
@@ -122,15 +138,3 @@ def _progress(enabled: bool):
     from tqdm import tqdm
 
     return tqdm(desc="Indexing", unit="chunk")
-
-
-@contextlib.contextmanager
-def _writer_lock(index_dir: Path) -> Iterator[None]:
-    """One ingest at a time per index folder: a second one waits instead of interleaving its writes."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / "ingest.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

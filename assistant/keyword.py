@@ -7,10 +7,12 @@ change feed: it is updated article by article, never rebuilt per query or per in
 from __future__ import annotations
 
 import math
+import random
 import re
 import sqlite3
+import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 _WORD = re.compile(r"\w\w+|\d")
@@ -60,14 +62,25 @@ def terms(text: str) -> list[str]:
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
-                                   length INTEGER NOT NULL);
+                                   length INTEGER NOT NULL, crc INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (terms, tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS names (word TEXT PRIMARY KEY, term TEXT NOT NULL, first TEXT NOT NULL,
                                   last TEXT NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_by_shape ON names (first, last, length);
+CREATE TABLE IF NOT EXISTS article_names (doc_id TEXT NOT NULL, term TEXT NOT NULL,
+                                          PRIMARY KEY (doc_id, term)) WITHOUT ROWID;
 """
+
+
+class Damaged(Exception):
+    """The keyword index disagrees with itself: its data was damaged outside SQLite's knowledge
+    (zeroed or overwritten pages of the right size). The catalogue rebuilds it from Chroma."""
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
 
 
 def create_schema(db: sqlite3.Connection, schema: str) -> None:
@@ -110,13 +123,20 @@ class KeywordIndex:
         self._size = None
         df: Counter[str] = Counter()
         names = {}
+        article_names: set[tuple[str, str]] = set()
         for cid, doc_id, text in chunks:
             words = terms(text)
             df.update(set(words))
-            rowid = self._db.execute("INSERT INTO chunks (chunk_id, doc_id, length) VALUES (?, ?, ?)",
-                                     (cid, doc_id, len(words))).lastrowid
-            self._db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (rowid, " ".join(words)))
-            names.update((w, t[0]) for w in _names_in(text) if len(w) >= 4 and w not in names and (t := terms(w)))
+            indexed = " ".join(words)
+            rowid = self._db.execute("INSERT INTO chunks (chunk_id, doc_id, length, crc) VALUES (?, ?, ?, ?)",
+                                     (cid, doc_id, len(words), _crc(indexed))).lastrowid
+            self._db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (rowid, indexed))
+            for w in _names_in(text):
+                if t := terms(w):
+                    article_names.add((doc_id, t[0]))
+                    if len(w) >= 4 and w not in names:
+                        names[w] = t[0]
+        self._db.executemany("INSERT OR IGNORE INTO article_names (doc_id, term) VALUES (?, ?)", article_names)
         self._db.executemany("INSERT INTO term_df (term, df) VALUES (?, ?) "
                              "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df", df.items())
         self._db.executemany("INSERT OR IGNORE INTO names (word, term, first, last, length) VALUES (?, ?, ?, ?, ?)",
@@ -132,6 +152,7 @@ class KeywordIndex:
                 df.update(set(words.split()))
             self._db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(r,) for r, _ in rows])
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM article_names WHERE doc_id = ?", (doc_id,))
         self._db.executemany("UPDATE term_df SET df = df - ? WHERE term = ?", [(n, t) for t, n in df.items()])
         self._db.execute("DELETE FROM term_df WHERE df <= 0")
 
@@ -157,14 +178,18 @@ class KeywordIndex:
         if not match:
             return []
         candidates = self._db.execute(
-            "SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms WHERE chunk_terms MATCH ? "
-            "ORDER BY rank LIMIT ?", (match, max(CANDIDATES, 4 * n))).fetchall()
+            "SELECT chunk_terms.rowid, chunk_terms.terms, chunks.crc FROM chunk_terms JOIN chunks "
+            "ON chunks.rowid = chunk_terms.rowid WHERE chunk_terms MATCH ? ORDER BY rank LIMIT ?",
+            (match, max(CANDIDATES, 4 * n))).fetchall()
         if not candidates:
-            return []
+            raise Damaged(f"no chunk holds {match}, which the term counts say {max(df.values())} chunks do")
+        for _, text, crc in candidates:
+            if _crc(text) != crc:
+                raise Damaged("a chunk's terms do not match their checksum")
         weights = Counter(query_terms)
         idf = {t: math.log(1 + (total - df[t] + 0.5) / (df[t] + 0.5)) for t in weights}
         scored = []
-        for rowid, text in candidates:
+        for rowid, text, _ in candidates:
             words = text.split()
             counts = Counter(words)
             norm = BM25_K1 * (1 - BM25_B + BM25_B * len(words) / average)
@@ -177,6 +202,54 @@ class KeywordIndex:
         ids = dict(self._db.execute(f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({','.join('?' * len(best))})",
                                     [r for _, r in best]).fetchall()) if best else {}
         return [(ids[r], score) for score, r in best if r in ids]
+
+    def phrase(self, text: str, n: int, names: Sequence[set[str]] = ()) -> list[str]:
+        """Chunk ids holding the text's terms in a row ("only understands force" finds "Putin only
+        understands force and pressure"): what a question quotes, said word for word. Many articles
+        can carry one quote: those whose article names more of `names` come first, then by BM25."""
+        words = terms(text)
+        if len(words) < 2:
+            return []
+        wanted = sorted(set().union(*names)) if names else []
+        covered = (f"(SELECT count(*) FROM article_names WHERE article_names.doc_id = chunks.doc_id "
+                   f"AND term IN ({','.join('?' * len(wanted))})) DESC, ") if wanted else ""
+        rows = self._db.execute(
+            f"SELECT chunks.chunk_id FROM chunk_terms JOIN chunks ON chunks.rowid = chunk_terms.rowid "
+            f"WHERE chunk_terms MATCH ? ORDER BY {covered}rank LIMIT ?",
+            ('"' + " ".join(words) + '"', *wanted, n)).fetchall()
+        return [cid for (cid,) in rows]
+
+    def names_covered(self, doc_ids: Iterable[str], names: Sequence[set[str]]) -> dict[str, int]:
+        """For each article, how many of the names it mentions; a name is the set of its spellings'
+        terms (see spellings), and an article mentions it when any of them is capitalised in its text."""
+        doc_ids = sorted(set(doc_ids))
+        wanted = sorted(set().union(*names)) if names else []
+        if not doc_ids or not wanted:
+            return dict.fromkeys(doc_ids, 0)
+        found: dict[str, set[str]] = {d: set() for d in doc_ids}
+        for doc_id, term in self._db.execute(
+                f"SELECT doc_id, term FROM article_names WHERE doc_id IN ({','.join('?' * len(doc_ids))}) "
+                f"AND term IN ({','.join('?' * len(wanted))})", (*doc_ids, *wanted)):
+            found[doc_id].add(term)
+        return {d: sum(1 for name in names if name & terms_) for d, terms_ in found.items()}
+
+    def spot_check(self, samples: int = 3) -> None:
+        """On opening: a few random chunks must match their checksums and be found by their own
+        rarest term. Costs a few milliseconds at any size; finds an index zeroed in place."""
+        top = self._db.execute("SELECT max(rowid) FROM chunks").fetchone()[0]
+        for _ in range(samples if top else 0):
+            row = self._db.execute("SELECT chunks.rowid, crc, terms FROM chunks JOIN chunk_terms ON chunk_terms.rowid "
+                                   "= chunks.rowid WHERE chunks.rowid >= ? ORDER BY chunks.rowid LIMIT 1",
+                                   (random.randint(1, top),)).fetchone()
+            if row is None:
+                continue
+            rowid, crc, text = row
+            if _crc(text) != crc:
+                raise Damaged("a chunk's terms do not match their checksum")
+            words = sorted(set(text.split()), key=self.doc_freq)
+            if words and not self._db.execute("SELECT 1 FROM chunk_terms WHERE chunk_terms MATCH ? AND rowid = ?",
+                                              (f'"{words[0]}"', rowid)).fetchone():
+                raise Damaged(f"the full-text index does not find chunk {rowid} by its own words")
 
     def _stats(self) -> tuple[int, float]:
         """Chunk count and average length in terms, read again only when the file changed

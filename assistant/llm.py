@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-from .config import Settings
+from .config import Settings, shown_url
 from .errors import ConfigError, GenerationError, ModelUnavailableError
 from .local_model import model_name, model_path
 
@@ -127,6 +128,8 @@ class OpenAIChat:
         self._openai = openai
         self.model = settings.openai_model
         self.url = settings.openai_base_url or OPENAI_DEFAULT_URL
+        parts = urlsplit(self.url)
+        self._secrets = [x for x in (settings.openai_api_key, parts.password, parts.username, parts.query) if x]
         self.timeout = settings.llm_timeout
         self.retries = settings.llm_retries
         self.retry_delay = settings.llm_retry_delay
@@ -161,7 +164,7 @@ class OpenAIChat:
         return status is not None and (status == 429 or status >= 500)
 
     def _describe(self, error: Exception, attempts: int) -> str:
-        where = f"the model server at {self.url}"
+        where = f"the model server at {shown_url(self.url)}"
         tries = f" ({attempts} attempts)" if attempts > 1 else ""
         if isinstance(error, self._openai.APITimeoutError):
             return f"{where} did not answer within {self.timeout:g} s (ASSISTANT_LLM_TIMEOUT)"
@@ -170,6 +173,8 @@ class OpenAIChat:
         status = getattr(error, "status_code", None)
         message = " ".join(str(getattr(error, "message", error)).split())
         message = re.sub(r"^Error code: \d+ - ", "", message)[:200]  # the status is said already
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
         if status is not None:
             return f"{where} answered HTTP {status}{tries}: {message}"
         return f"{where} failed: {message}"

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .config import shown_url
 from .errors import ConfigError, DocumentNotFoundError, IndexUnusableError, StoreUnavailableError
 from .types import Article, Chunk
 
@@ -101,12 +102,14 @@ class Store:
         self.embedding_model = embedding_model
         if not 3 <= len(collection) <= 500:
             raise ConfigError("ASSISTANT_COLLECTION must be 3 to 500 characters long")
+        self._name = collection
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         try:
             if chroma_url:
                 url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
                 if not url.hostname:
-                    raise ConfigError(f"ASSISTANT_CHROMA_URL {chroma_url!r} is not a URL like http://127.0.0.1:8000")
+                    raise ConfigError(f"ASSISTANT_CHROMA_URL {shown_url(chroma_url)!r} is not a URL like "
+                                      "http://127.0.0.1:8000")
                 self._client = chromadb.HttpClient(
                     host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
                     ssl=url.scheme == "https", settings=chroma_settings,
@@ -136,20 +139,38 @@ class Store:
                 f"move the index aside (or set ASSISTANT_INDEX_DIR to a new folder) and run `assistant ingest`"
             )
 
+    def writer_lock(self, timeout: float):
+        """The context manager an ingest writes under: see locking.py."""
+        from .locking import file_lock, lease
+
+        if not self.chroma_url:
+            return file_lock(self.index_dir, timeout)
+        leases = self._guard(lambda: self._client.get_or_create_collection(
+            f"{self._name}_leases", embedding_function=None))
+        return lease(_Guarded(leases, self), self.where, timeout)
+
+    def _guard(self, call):
+        try:
+            return call()
+        except Exception as e:  # noqa: BLE001
+            raise self._translate(e) from e
+
     @property
     def where(self) -> str:
-        return self.chroma_url or str(self.index_dir)
+        return shown_url(self.chroma_url) if self.chroma_url else str(self.index_dir)
 
     @property
     def identity(self) -> str:
-        """Names this very collection: a catalogue built from another (a recreated one, another server) is rebuilt."""
-        return f"{self.where}#{self._chunks.id}"
+        """Names this very collection: a catalogue built from another (a recreated one, another server) is
+        rebuilt. An embedded index is named by its collection alone, so a copied or moved index folder
+        keeps its catalogue (rebuilding it costs minutes at 100,000 chunks)."""
+        return f"{self.where if self.chroma_url else 'embedded'}#{self._chunks.id}"
 
     def _translate(self, error: Exception) -> Exception:
         detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
         if self.chroma_url and _is_connection_error(error):
             return StoreUnavailableError(
-                f"the Chroma server at {self.chroma_url} is not reachable ({detail}); "
+                f"the Chroma server at {self.where} is not reachable ({detail}); "
                 "start it, or unset ASSISTANT_CHROMA_URL to use the local index"
             )
         return IndexUnusableError(
@@ -258,14 +279,14 @@ class Store:
             part = doc_ids[i : i + WHERE_IN]
             got = self._page(self._chunks, where={"doc_id": {"$in": part}} if len(part) > 1 else {"doc_id": part[0]},
                              include=["documents", "metadatas"])
-            yield from (_stored(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            yield from _present(got["ids"], got["documents"], got["metadatas"])
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         ids = list(ids)
         found: dict[str, StoredChunk] = {}
         for i in range(0, len(ids), WHERE_IN):
             got = self._page(self._chunks, ids=ids[i : i + WHERE_IN], include=["documents", "metadatas"])
-            found.update((i, _stored(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            found.update((c.chunk_id, c) for c in _present(got["ids"], got["documents"], got["metadatas"]))
         return found
 
     @_guarded
@@ -275,8 +296,18 @@ class Store:
             return []
         got = self._chunks.query(query_embeddings=np.asarray([embedding], dtype=np.float32), n_results=min(n, count),
                                  include=["documents", "metadatas", "distances"])
-        return [_stored(i, d, m, dist) for i, d, m, dist in
-                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+        return list(_present(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]))
+
+
+class _Guarded:
+    """A Chroma collection whose failures come out as the store's one-line errors."""
+
+    def __init__(self, collection, store: Store) -> None:
+        self._collection, self._store = collection, store
+
+    def __getattr__(self, name: str):
+        method = getattr(self._collection, name)
+        return lambda *args, **kwargs: self._store._guard(lambda: method(*args, **kwargs))
 
 
 def _new_record(article: Article, chunks: Sequence[Chunk], state: str) -> ArticleRecord:
@@ -297,6 +328,14 @@ def _record(doc_id: str, m: dict | None) -> ArticleRecord:
                          content_hash=m.get("content_hash", ""), n_chunks=int(m.get("n_chunks", -1)),
                          # Indexes written before the state protocol only ever held finished articles.
                          state=m.get("state", COMPLETE), updated_at=float(m.get("updated_at", 0.0)))
+
+
+def _present(ids, documents, metadatas, distances=None) -> Iterator[StoredChunk]:
+    """The chunks of a Chroma answer, less those another process deleted while it was being read
+    (their id comes back without a text or metadata)."""
+    for n, (cid, text, m) in enumerate(zip(ids, documents, metadatas)):
+        if m is not None and text is not None:
+            yield _stored(cid, text, m, distances[n] if distances is not None else None)
 
 
 def _stored(cid: str, text: str, m: dict, distance: float | None = None) -> StoredChunk:

@@ -109,13 +109,15 @@ class IngestReport(_Serialisable):
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    conflicts: tuple[str, ...] = ()  # doc_ids refused because an article from another file has them
     chunks: int = 0  # chunks in the index after ingesting
 
     def summary(self) -> str:
+        refused = f" ({len(self.conflicts)} of them: id already taken)" if self.conflicts else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-            f"{len(self.skipped)} skipped; {self.chunks} chunks indexed"
+            f"{len(self.skipped)} skipped{refused}; {self.chunks} chunks indexed"
         )
 
 

@@ -212,13 +212,15 @@ def render_status(answer: Answer) -> str:
     return f'<div class="qa-status">{escape(" · ".join(bits))}</div>'
 
 
-def render_ingest_report(report: IngestReport | None, refused: Sequence[str]) -> str:
+def render_ingest_report(report: IngestReport | None, refused: Sequence[str], shown: set[str] | None = None) -> str:
+    """`shown`: the doc_ids whose "unchanged" line is worth a line (the files just uploaded)."""
     lines = [f"<li>Refused: {escape(r)}</li>" for r in refused]
     if report is not None:
         lines += [f"<li>Skipped {escape(Path(s.path).name)}: {escape(s.reason)}</li>" for s in report.skipped]
         lines += [f"<li>Added {escape(d)}: searchable now</li>" for d in report.added]
         lines += [f"<li>Updated {escape(d)}: searchable now</li>" for d in report.updated]
-        lines += [f"<li>Unchanged {escape(d)}: already indexed</li>" for d in report.unchanged]
+        lines += [f"<li>Unchanged {escape(d)}: already indexed</li>" for d in report.unchanged
+                  if shown is None or d in shown]
         lines.append(f"<li>{escape(report.summary())}</li>")
     return f'<ul class="ingest-report">{"".join(lines)}</ul>'
 
@@ -259,8 +261,12 @@ def save_upload(source: Path, name: str, uploads_dir: Path, max_bytes: int) -> P
     return target
 
 
-def ingest_uploads(assistant: Assistant, files: Sequence[str]) -> tuple[str, list[list]]:
-    """Save and ingest uploaded files; returns the report to show and the refreshed article table."""
+def ingest_uploads(assistant: Assistant, files: Sequence[str], replace: bool = False) -> tuple[str, list[list]]:
+    """Save and ingest uploaded files; returns the report to show and the refreshed article table.
+
+    The whole uploads folder is ingested, so a file saved while the index could not be reached
+    is indexed by the next upload (unchanged files cost a look-up each). A file refused because
+    its article id is taken is removed again: it was never indexed."""
     uploads_dir = assistant.settings.index_dir / UPLOADS_FOLDER
     saved, refused = [], []
     for file in files:
@@ -268,15 +274,38 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str]) -> tuple[str, lis
             saved.append(save_upload(Path(file), Path(file).name, uploads_dir, assistant.settings.max_file_bytes))
         except CorpusError as e:
             refused.append(str(e))
-    report = assistant.ingest(saved, progress=True) if saved else None
-    return render_ingest_report(report, refused), article_rows(assistant)
+    if not saved:
+        return render_ingest_report(None, refused), article_rows(assistant)
+    try:
+        report = assistant.ingest([uploads_dir], progress=True, replace=replace)
+    except AssistantError as e:
+        refused.append(f"{e}. The files are saved in {uploads_dir.name}/ and will be indexed with the next upload")
+        return render_ingest_report(None, refused), article_rows(assistant)
+    taken = {s.path for s in report.skipped if s.path in {str(f) for f in saved} and "already taken" in s.reason}
+    for path in taken:
+        Path(path).unlink(missing_ok=True)
+    return render_ingest_report(report, refused, {f.stem for f in saved}), article_rows(assistant)
 
 
 ARTICLE_COLUMNS = ["Title", "Source", "Chunks", "Published", "ID"]
 
 
 def article_rows(assistant: Assistant) -> list[list]:
-    return [[r.title, r.source, r.n_chunks, r.published, r.doc_id] for r in assistant.articles()]
+    """The indexed articles; when the index cannot be read, a warning and no rows (never a Gradio error)."""
+    try:
+        return [[r.title, r.source, r.n_chunks, r.published, r.doc_id] for r in assistant.articles()]
+    except AssistantError as e:
+        _warn(str(e))
+        return []
+
+
+def _warn(message: str) -> None:
+    try:
+        import gradio as gr
+
+        gr.Warning(message)
+    except Exception:  # noqa: BLE001 - outside a Gradio event there is no one to show it to
+        log.warning("%s", message)
 
 
 # --- one chat turn ---------------------------------------------------------------------
@@ -382,8 +411,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def respond(question: str, messages: list[Message], history: list[Message]):
         yield from chat_turn(assistant, question, messages or [], history or [])
 
-    def upload(files: list[str] | None, progress=gr.Progress(track_tqdm=True)):
-        return ingest_uploads(assistant, files or [])
+    def upload(files: list[str] | None, replace: bool, progress=gr.Progress(track_tqdm=True)):
+        return ingest_uploads(assistant, files or [], replace=replace)
 
     with gr.Blocks(title="News assistant", analytics_enabled=False) as app:
         gr.Markdown("## News assistant\nEvery answer quotes the indexed articles word for word. "
@@ -408,6 +437,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                  column_widths=["48%", "12%", "8%", "14%", "18%"])
             files = gr.File(elem_id="upload", label="Add articles (.txt .md .html .json .jsonl)",
                             file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES))
+            replace = gr.Checkbox(False, elem_id="replace", label="Replace indexed articles that have the same ID "
+                                  "(an upload never replaces an article from another file unless this is ticked)")
             report = gr.HTML(elem_id="upload-report")
 
         chat = dict(fn=respond, inputs=[question, chatbot, history], outputs=[chatbot, history, question],
@@ -419,7 +450,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                          api_visibility="private").then(api_visibility="private", **chat)
         clear.click(lambda: ([], []), outputs=[chatbot, history], queue=False, api_visibility="private")
         chatbot.clear(lambda: [], outputs=history, queue=False, api_visibility="private")
-        files.upload(upload, inputs=files, outputs=[report, table], concurrency_limit=1,
+        files.upload(upload, inputs=[files, replace], outputs=[report, table], concurrency_limit=1,
                      api_name="upload").then(lambda: None, outputs=files, queue=False, api_visibility="private")
         articles_tab.select(lambda: article_rows(assistant), outputs=table, api_visibility="private")
     return app

@@ -93,3 +93,21 @@ def wait_until_serving(url: str, process: subprocess.Popen, seconds: float, log:
             pass
         time.sleep(0.2)
     pytest.fail(f"{url} did not answer within {seconds:g} s: {tail()}")
+
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    if not CHROMA.exists():
+        pytest.fail(f"the chroma command is missing at {CHROMA}")
+    port = free_port()
+    process = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/api/v2/heartbeat", process, 30)
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait()

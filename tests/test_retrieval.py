@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense and keyword rankings fused by reciprocal rank."""
 
+from assistant import Assistant, Settings
 from assistant.embeddings import get_embedder
 from assistant.retrieval import reciprocal_rank_fusion
 from conftest import LAVROV_DOC, LAVROV_QUESTION
@@ -46,3 +47,43 @@ def test_paraphrase_is_found_by_the_embedding(seed_assistant):
 def test_k_is_respected(seed_assistant):
     assert len(seed_assistant.retrieve("Putin", k=2)) == 2
     assert len(seed_assistant.retrieve("Putin", k=12)) == 12
+
+
+def _archive(folder, articles):
+    folder.mkdir()
+    for name, title, text in articles:
+        (folder / f"{name}.txt").write_text(f"{title}\n{text}\n", encoding="utf-8")
+    return folder
+
+
+FILLER = ("The port authority met on a grey morning to review the shipping season, the dredging works, "
+          "the new cranes on the eastern quay and the repairs to the lighthouse road. ")
+
+
+def test_a_quoted_phrase_brings_the_passage_that_says_it_word_for_word_first(tmp_path):
+    # Twenty articles use the same words; only one says them in the order the question quotes.
+    words = "ferry timetable change spring storms harbour reopen winter".split()
+    articles = [(f"a{i:02d}", f"Harbour news {i}",
+                 FILLER + " ".join(words[(i + j) % len(words)] for j in range(len(words))) + " were discussed.")
+                for i in range(20)]
+    articles.append(("z-the-one", "Harbour news", FILLER + "The mayor said the harbour will reopen before winter."))
+    a = Assistant(index_dir=tmp_path / "idx", corpus=[_archive(tmp_path / "news", articles)])
+    top = a.retrieve("Who said “the harbour will reopen before winter”?", k=3)
+    assert top[0].doc_id == "z-the-one"
+    unquoted = a.retrieve("Who said harbour reopen winter?", k=3)  # the same words, not quoted: no such rule
+    assert unquoted[0].score < top[0].score
+
+
+def test_an_article_that_names_whom_the_question_asks_about_outranks_copies_that_do_not(tmp_path):
+    # The statement is in the second chunk ("He said ..."); who "he" is stands only in the first.
+    statement = "He said the ferry timetable would change in spring because of the winter storms."
+    articles = [(f"a{i:02d}-{name}", "Harbour news", f"{name} is the harbour master. " + FILLER * 2 + statement)
+                for i, name in enumerate(["Brennan", "Haddad", "Moreau", "Sato", "Varga", "Zhou"])]
+    articles.append(("z-okafor", "Harbour news", "Okafor is the harbour master. " + FILLER * 2 + statement))
+    settings = Settings(index_dir=tmp_path / "idx", corpus=(_archive(tmp_path / "news", articles),),
+                        chunk_tokens=40, chunk_overlap_tokens=0)
+    a = Assistant(settings=settings)
+    found = a.retrieve("What did Okafor say about the ferry timetable?", k=4)
+    saying = [p for p in found if statement in p.text]
+    assert saying[0].doc_id == "z-okafor"  # before six identical passages of articles about others
+    assert "Okafor" not in saying[0].text  # known through its article, not its own words
