@@ -32,7 +32,7 @@ from .types import Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = "8"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+FORMAT = "9"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
 DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
 FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
 _COLUMNS = [f.name for f in fields(ArticleRecord)]

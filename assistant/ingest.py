@@ -33,6 +33,8 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
         writer = _Writer(store, catalogue, embedder, settings, skipped, progress, lock)
         seen: dict[str, str] = {}
         added, updated, unchanged, conflicts = [], [], [], []
+        refused: list[Skipped] = []  # conflicts: kept apart, so a feed's other records still count as written
+        written: set[str] = set()
         for item in corpus.read(files, settings.max_file_bytes):
             if isinstance(item, Skipped):
                 skipped.append(item)
@@ -48,20 +50,23 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
                 continue
             if not replace and record is not None and record.state != DELETED and _other_source(record.path, item.path):
                 conflicts.append(item.doc_id)
-                skipped.append(Skipped(item.path, f"the article id {item.doc_id!r} is already taken by "
-                                                  f"{record.title!r} from {record.path}; that article was left as it "
-                                                  "was (replace it on purpose with --replace, or rename the file)"))
+                gone = "" if os.path.exists(_absolute(record.path)) else ", which is no longer there"
+                refused.append(Skipped(item.path, f"the article id {item.doc_id!r} is already taken by "
+                                                  f"{record.title!r} from {record.path}{gone}; that article was left "
+                                                  "as it was (replace it on purpose with --replace, or rename the file)"))
                 continue
             (added if record is None or record.state == DELETED else updated).append(item.doc_id)
             writer.add(item, replacing=record is not None and record.state != DELETED)
-        # Articles a crash left half-written, even when their file is not part of this ingest.
+            written.add(item.doc_id)
+        # Articles a crash left half-written, even when their file is not part of this ingest (or was refused).
         for record in catalogue.with_state(WRITING, DAMAGED):
-            if record.doc_id not in seen:
+            if record.doc_id not in written:
                 writer.add(store.article(record.doc_id), replacing=True)
         writer.flush()
         failed = {s.path for s in skipped}
         added = [d for d in added if seen[d] not in failed]
         updated = [d for d in updated if seen[d] not in failed]
+        skipped += refused
         removed = _prune(paths, files, seen, store, catalogue) if prune else []
         catalogue.sync()
     return IngestReport(added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
@@ -70,8 +75,18 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
 
 
 def _other_source(indexed: str, incoming: str) -> bool:
-    """Two different files (by their real paths); an article indexed without a path has no owner to protect."""
-    return bool(indexed and incoming) and os.path.realpath(indexed) != os.path.realpath(incoming)
+    """Two different files (by their real paths); an article indexed without a path has no owner to protect.
+    Indexes written before paths were absolute hold paths relative to where that ingest ran: such a
+    path is the same file when the incoming one ends with it."""
+    if not (indexed and incoming):
+        return False
+    if not os.path.isabs(indexed):
+        return not os.path.normpath(os.path.realpath(incoming)).endswith(os.sep + os.path.normpath(indexed))
+    return os.path.realpath(indexed) != os.path.realpath(incoming)
+
+
+def _absolute(path: str) -> str:
+    return path if os.path.isabs(path) else os.path.abspath(path)
 
 
 class _Writer:

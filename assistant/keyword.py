@@ -6,13 +6,14 @@ change feed: it is updated article by article, never rebuilt per query or per in
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 _WORD = re.compile(r"\w\w+|\d")
@@ -60,11 +61,15 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+# FTS5's ascii tokenizer splits only at ASCII characters other than letters, digits and "_" (every
+# other character belongs to a token), so the terms stored space-separated come back out exactly as
+# terms() made them; unicode61 treats some letters Python calls \w as separators (New Tai Lue vowel
+# signs), which made a term counted in term_df unfindable.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL,
                                    length INTEGER NOT NULL, crc INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (terms, tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5 (terms, tokenize="ascii tokenchars '_'");
 CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS names (word TEXT PRIMARY KEY, term TEXT NOT NULL, first TEXT NOT NULL,
                                   last TEXT NOT NULL, length INTEGER NOT NULL) WITHOUT ROWID;
@@ -162,6 +167,23 @@ class KeywordIndex:
         return self._stats()[0]
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        with self._snapshot():
+            return self._search(query, n)
+
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: the term counts and the full-text index seen at the same moment,
+        whatever other processes commit meanwhile (else a prune between the two reads looks like damage)."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def _search(self, query: str, n: int) -> list[tuple[str, float]]:
         """Chunk ids with a positive BM25 score, best first.
 
         FTS5 finds the candidates; they are scored again with Lucene's BM25 (as bm25s did
@@ -236,6 +258,10 @@ class KeywordIndex:
     def spot_check(self, samples: int = 3) -> None:
         """On opening: a few random chunks must match their checksums and be found by their own
         rarest term. Costs a few milliseconds at any size; finds an index zeroed in place."""
+        with self._snapshot():
+            self._spot_check(samples)
+
+    def _spot_check(self, samples: int) -> None:
         top = self._db.execute("SELECT max(rowid) FROM chunks").fetchone()[0]
         for _ in range(samples if top else 0):
             row = self._db.execute("SELECT chunks.rowid, crc, terms FROM chunks JOIN chunk_terms ON chunk_terms.rowid "

@@ -4,13 +4,15 @@ An embedded index is guarded by a file lock (`<index dir>/ingest.lock`, flock). 
 server can be shared by app instances on other machines, where no file lock reaches, so
 there the writer holds a lease: a record in the `<collection>_leases` collection naming
 its owner and when the lease runs out. Chroma has no compare-and-set, so a writer takes
-the lease by writing its name, waiting LEASE_SETTLE seconds and reading it back: of two
+the lease by writing its name, waiting LEASE_SETTLE seconds (or four times as long as its own
+write took, if longer) and reading it back: of two
 writers that both saw the lease free, only the one written last reads its own name back,
 and the other waits. While it writes, the holder renews the lease every RENEW_SECONDS from
 a background thread, and before each batch checks that it still holds it (a writer paused
 for longer than the lease, or one that slipped past the settle time, finds it gone and
 waits to take it again before writing more). A crashed writer's lease runs out after
-LEASE_SECONDS. Every batch is whole articles, so taking turns between batches loses
+LEASE_SECONDS, counted on the Chroma server's clock (its heartbeat), so machines whose clocks
+differ agree. Every batch is whole articles, so taking turns between batches loses
 nothing. Readers never wait for either lock.
 """
 
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 30.0  # a crashed writer's lease runs out after this
 RENEW_SECONDS = 5.0
-LEASE_SETTLE = 0.5  # seconds between writing our name and reading it back: longer than one write takes
+LEASE_SETTLE = 0.5  # seconds between writing our name and reading it back (at least 4x our write's time)
 POLL_SECONDS = 0.5  # between attempts while another writer holds the index
 
 
@@ -72,6 +74,7 @@ class Lease(WriterLock):
         self._timeout = timeout
         self._clock = clock
         self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def _holder(self) -> tuple[str, float] | None:
@@ -93,8 +96,10 @@ class Lease(WriterLock):
         holder = self._holder()
         if holder is not None and holder[0] != self.owner and holder[1] > self._clock():
             return False
+        started = time.monotonic()
         self._write()
-        time.sleep(LEASE_SETTLE)
+        # Another writer's write may be as slow as ours was: wait well past it before reading back.
+        time.sleep(max(LEASE_SETTLE, 4 * (time.monotonic() - started)))
         return self._mine()
 
     def take(self) -> None:
@@ -115,18 +120,22 @@ class Lease(WriterLock):
                     if self._mine():
                         self._write()
 
-        threading.Thread(target=beat, name="lease", daemon=True).start()
+        self._beat = threading.Thread(target=beat, name="lease", daemon=True)
+        self._beat.start()
 
     def release(self) -> None:
         self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=60)  # a renewal under way must not write the lease back after we delete it
         holder = self._holder()
         if holder is not None and holder[0] == self.owner:
             self._leases.delete(ids=["ingest"])
 
 
 @contextlib.contextmanager
-def lease(collection, where: str, timeout: float) -> Iterator[WriterLock]:
-    held = Lease(collection, where, timeout)
+def lease(collection, where: str, timeout: float, clock: Callable[[], float] = time.time) -> Iterator[WriterLock]:
+    """`clock`: the server's, so that writers on machines whose clocks differ agree on when a lease ends."""
+    held = Lease(collection, where, timeout, clock)
     held.take()
     held.keep_alive()
     try:

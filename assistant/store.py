@@ -147,7 +147,8 @@ class Store:
             return file_lock(self.index_dir, timeout)
         leases = self._guard(lambda: self._client.get_or_create_collection(
             f"{self._name}_leases", embedding_function=None))
-        return lease(_Guarded(leases, self), self.where, timeout)
+        return lease(_Guarded(leases, self), self.where, timeout,
+                     clock=lambda: self._guard(self._client.heartbeat) / 1e9)  # the server's clock, in seconds
 
     def _guard(self, call):
         try:

@@ -26,10 +26,11 @@ import shutil
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .corpus import SUPPORTED_SUFFIXES
+from .corpus import JSON_SUFFIXES, SUPPORTED_SUFFIXES
 from .errors import AssistantError, ConfigError, CorpusError
 from .types import Answer, Article, Citation, IngestReport, Passage
 
@@ -264,9 +265,10 @@ def save_upload(source: Path, name: str, uploads_dir: Path, max_bytes: int) -> P
 def ingest_uploads(assistant: Assistant, files: Sequence[str], replace: bool = False) -> tuple[str, list[list]]:
     """Save and ingest uploaded files; returns the report to show and the refreshed article table.
 
-    The whole uploads folder is ingested, so a file saved while the index could not be reached
-    is indexed by the next upload (unchanged files cost a look-up each). A file refused because
-    its article id is taken is removed again: it was never indexed."""
+    `replace` applies to the files of this upload only. Then the rest of the uploads folder is
+    ingested, without replacing, so a file saved while the index could not be reached is indexed
+    by the next upload (unchanged files cost a look-up each). A single-article file refused because
+    its id is taken is removed again: it was never indexed."""
     uploads_dir = assistant.settings.index_dir / UPLOADS_FOLDER
     saved, refused = [], []
     for file in files:
@@ -277,13 +279,16 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str], replace: bool = F
     if not saved:
         return render_ingest_report(None, refused), article_rows(assistant)
     try:
-        report = assistant.ingest([uploads_dir], progress=True, replace=replace)
+        report = assistant.ingest(saved, progress=True, replace=replace)
+        earlier = assistant.ingest([uploads_dir])
     except AssistantError as e:
         refused.append(f"{e}. The files are saved in {uploads_dir.name}/ and will be indexed with the next upload")
         return render_ingest_report(None, refused), article_rows(assistant)
-    taken = {s.path for s in report.skipped if s.path in {str(f) for f in saved} and "already taken" in s.reason}
-    for path in taken:
-        Path(path).unlink(missing_ok=True)
+    report = replace_fields(report, added=report.added + earlier.added, updated=report.updated + earlier.updated)
+    single = {str(f.resolve()): f for f in saved if f.suffix.lower() not in JSON_SUFFIXES}
+    for skip in report.skipped:
+        if "already taken" in skip.reason and (f := single.get(str(Path(skip.path).resolve()))) is not None:
+            f.unlink(missing_ok=True)
     return render_ingest_report(report, refused, {f.stem for f in saved}), article_rows(assistant)
 
 

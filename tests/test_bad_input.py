@@ -271,3 +271,65 @@ def test_an_index_another_ingest_holds_is_waited_for_then_one_line(seed_index, t
         "it is done (ASSISTANT_LOCK_TIMEOUT sets how long to wait)"]
     again = run_cli("--index-dir", str(index), "ingest", "--quiet", str(note), env={"ASSISTANT_CORPUS": ""})
     assert again.returncode == 0 and again.stdout.startswith("1 added")
+
+
+def test_letters_sqlite_calls_separators_are_searchable_and_not_damage(tmp_path, caplog):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "tai.txt").write_text("ᦰᦰᦰ\nᦰᦰᦰ ᦰᦰᦰ market report from Jinghong.\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        a = Assistant(index_dir=tmp_path / "idx", corpus=[folder])
+        assert a.retrieve("ᦰᦰᦰ", k=1)[0].doc_id == "tai"
+        a.close()
+        assert Assistant(index_dir=tmp_path / "idx", corpus=[]).retrieve("ᦰᦰᦰ Jinghong", k=1)[0].doc_id == "tai"
+    assert not [r for r in caplog.records if "damaged" in r.getMessage()]
+
+
+def test_a_feed_with_one_taken_id_still_adds_its_other_records(seed_assistant, tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps([{"id": "harbour-news", "title": "Harbour", "text": "The ferry leaves at noon."},
+                                {"id": LAVROV_DOC, "title": "Fake", "text": "Nothing but penguins."}]), encoding="utf-8")
+    report = seed_assistant.ingest([feed])
+    assert report.added == ("harbour-news",) and report.conflicts == (LAVROV_DOC,)
+
+
+def test_an_article_left_half_written_is_repaired_even_when_a_conflicting_file_is_refused(seed_assistant, tmp_path):
+    from conftest import chroma_collection
+
+    index = seed_assistant.settings.index_dir
+    articles = chroma_collection(index, "articles_articles")
+    meta = articles.get(ids=[LAVROV_DOC], include=["metadatas"])["metadatas"][0]
+    articles.update(ids=[LAVROV_DOC], metadatas=[{**meta, "state": "writing", "updated_at": 2e9}])  # a crash
+    other = tmp_path / "other" / f"{LAVROV_DOC}.txt"
+    other.parent.mkdir()
+    other.write_text("Fake\nPenguins.\n", encoding="utf-8")
+    b = Assistant(index_dir=index, corpus=[])
+    report = b.ingest([other])
+    assert report.conflicts == (LAVROV_DOC,)
+    assert any(c.doc_id == LAVROV_DOC and "the agenda is not ready yet" in c.quote for c in b.ask(LAVROV_QUESTION).citations)
+
+
+def test_an_index_written_with_relative_paths_updates_its_own_files_from_anywhere(tmp_path):
+    from assistant.ingest import _other_source
+
+    assert not _other_source("corpus/x.txt", str(tmp_path / "w7" / "corpus" / "x.txt"))
+    assert _other_source("corpus/x.txt", str(tmp_path / "uploads" / "x.txt"))
+    assert not _other_source("", str(tmp_path / "x.txt"))
+
+
+def test_replace_in_the_ui_applies_to_this_upload_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "x.txt").write_text("Budget vote\nThe council passed the budget.\n", encoding="utf-8")
+    (source / "y.txt").write_text("Bridge\nThe bridge reopens in May.\n", encoding="utf-8")
+    a = Assistant(index_dir="idx", corpus=[source])  # a relative index folder, as `--index-dir idx` gives
+    imposter = tmp_path / "x.txt"
+    imposter.write_text("Imposter\nThe council was abolished.\n", encoding="utf-8")
+    report, _ = ingest_uploads(a, [str(imposter)])
+    assert "already taken" in report and not (tmp_path / "idx" / "uploads" / "x.txt").exists()
+    unrelated = tmp_path / "ferry.txt"
+    unrelated.write_text("Ferry\nThe ferry leaves at noon.\n", encoding="utf-8")
+    report, _ = ingest_uploads(a, [str(unrelated)], replace=True)
+    assert "Added ferry" in report
+    assert a.document("x").title == "Budget vote"
