@@ -44,6 +44,10 @@ CREATE INDEX IF NOT EXISTS articles_by_state ON articles (state);
 """
 
 
+class _Outdated(sqlite3.DatabaseError):
+    """A readable catalogue of another format, or of another collection."""
+
+
 def _damaged(error: BaseException) -> bool:
     """Damage SQLite or our checksums detect, as opposed to a full disk or a lock held too long."""
     return isinstance(error, Damaged) or getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
@@ -77,6 +81,10 @@ class Catalogue:
         self._rebuilding = False
         try:
             self._connect()
+        except _Outdated as e:  # nothing in it worth keeping: it is rebuilt from Chroma in full
+            log.warning("the catalogue at %s was %s; rebuilding it from Chroma", self.path, e)
+            self._remove()
+            self._connect()
         except sqlite3.DatabaseError as e:
             log.warning("the catalogue at %s could not be read (%s); rebuilding it from Chroma", self.path, e)
             self._set_aside()
@@ -92,13 +100,17 @@ class Catalogue:
                 create_schema(self._db, SCHEMA)
                 meta = dict(self._db.execute("SELECT key, value FROM meta"))
                 if meta and (meta.get("format") != FORMAT or meta.get("store") != self.store.identity):
-                    raise sqlite3.DatabaseError("built from another store or format")
+                    raise _Outdated("built by another version or from another collection")
                 self.keyword = KeywordIndex(self._db)
                 if not meta:
                     self._set_meta(format=FORMAT, store=self.store.identity)
         except sqlite3.DatabaseError:
             self._db.close()
             raise
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def _set_aside(self) -> None:
         """Keep the unreadable file for a look, out of the way of the rebuilt one."""

@@ -1,6 +1,7 @@
 """What bad input gets: one line naming the problem, and nothing lost. One test (or case) per row of
 the table in docs/reliability.md."""
 
+import codecs
 import json
 import logging
 import os
@@ -72,6 +73,8 @@ def as_nobody(fn):
             return fn()
         except Exception as e:  # noqa: BLE001
             return e
+    for encoding in ("utf-8-sig", "utf-16", "utf-32"):  # nobody cannot read root's stdlib to import them later
+        codecs.lookup(encoding)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: drop to nobody, run, send the result back
@@ -333,3 +336,23 @@ def test_replace_in_the_ui_applies_to_this_upload_only(tmp_path, monkeypatch):
     report, _ = ingest_uploads(a, [str(unrelated)], replace=True)
     assert "Added ferry" in report
     assert a.document("x").title == "Budget vote"
+
+
+def test_a_catalogue_of_an_older_version_is_rebuilt_and_not_kept_but_a_damaged_one_is_kept(seed_assistant, caplog):
+    index = seed_assistant.settings.index_dir
+    seed_assistant.articles()
+    seed_assistant.close()
+    catalogue = index / "catalogue-articles.sqlite3"
+    db = sqlite3.connect(catalogue)
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with caplog.at_level(logging.WARNING):
+        upgraded = Assistant(index_dir=index, corpus=[])
+        assert len(upgraded.articles()) == 5
+    upgraded.close()
+    assert "was built by another version or from another collection; rebuilding it" in caplog.text
+    assert not list(index.glob("*.unreadable*"))
+    catalogue.write_bytes(b"not a database at all" * 100)
+    assert len(Assistant(index_dir=index, corpus=[]).articles()) == 5
+    assert (index / "catalogue-articles.sqlite3.unreadable").exists()  # kept for a look
