@@ -64,7 +64,10 @@ def _guarded(method):
         except (sqlite3.Error, Damaged) as e:
             if not _damaged(e) or self._rebuilding:
                 raise self._unusable(e) from e
-            self._rebuild(e)
+            try:
+                self._rebuild(e)
+            except (sqlite3.Error, OSError) as failed:  # e.g. the disk is full: say so, in one line
+                raise self._unusable(failed) from failed
             try:
                 return method(self, *args, **kwargs)
             except (sqlite3.Error, Damaged) as again:
