@@ -97,14 +97,13 @@ def _walk(root: Path, files: list[Path], skipped: list[Skipped]) -> None:
             if name.startswith("."):
                 continue
             child = Path(folder) / name
-            if child.is_symlink() and not child.exists():
-                try:
-                    child.stat()
-                    reason = "broken symbolic link"
-                except OSError as e:
-                    reason = "symbolic link loop" if e.errno == errno.ELOOP else "broken symbolic link"
+            try:
+                child.stat()  # follows links: fails for one that loops or leads nowhere
+            except OSError as e:
+                reason = "symbolic link loop" if e.errno == errno.ELOOP else "broken symbolic link"
                 skipped.append(Skipped(str(child), reason))
-            elif child.suffix.lower() in SUPPORTED_SUFFIXES:
+                continue
+            if child.suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(child)
             else:
                 skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'!r}"))

@@ -129,6 +129,7 @@ class KeywordIndex:
         df: Counter[str] = Counter()
         names = {}
         article_names: set[tuple[str, str]] = set()
+        stems: dict[str, list[str]] = {}  # a name recurs in every chunk of its article: stem it once
         for cid, doc_id, text in chunks:
             words = terms(text)
             df.update(set(words))
@@ -137,7 +138,9 @@ class KeywordIndex:
                                      (cid, doc_id, len(words), _crc(indexed))).lastrowid
             self._db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (rowid, indexed))
             for w in _names_in(text):
-                if t := terms(w):
+                if w not in stems:
+                    stems[w] = terms(w)
+                if t := stems[w]:
                     article_names.add((doc_id, t[0]))
                     if len(w) >= 4 and w not in names:
                         names[w] = t[0]

@@ -81,12 +81,7 @@ def _guarded(method):
 
     @functools.wraps(method)
     def wrapper(self: Store, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except (IndexUnusableError, StoreUnavailableError, DocumentNotFoundError):
-            raise
-        except Exception as e:  # noqa: BLE001 - the whole point is to translate
-            raise self._translate(e) from e
+        return self._guard(lambda: method(self, *args, **kwargs))
 
     return wrapper
 
@@ -151,9 +146,12 @@ class Store:
                      clock=lambda: self._guard(self._client.heartbeat) / 1e9)  # the server's clock, in seconds
 
     def _guard(self, call):
+        """Run a Chroma call; whatever it raises becomes one line the user can act on."""
         try:
             return call()
-        except Exception as e:  # noqa: BLE001
+        except (IndexUnusableError, StoreUnavailableError, DocumentNotFoundError):
+            raise
+        except Exception as e:  # noqa: BLE001 - the whole point is to translate
             raise self._translate(e) from e
 
     @property

@@ -280,15 +280,14 @@ def ingest_uploads(assistant: Assistant, files: Sequence[str], replace: bool = F
         return render_ingest_report(None, refused), article_rows(assistant)
     try:
         report = assistant.ingest(saved, progress=True, replace=replace)
+        for f in saved:  # a text or HTML file is one article, whose id is its name
+            if f.suffix.lower() not in JSON_SUFFIXES and f.stem in report.conflicts:
+                f.unlink(missing_ok=True)
         earlier = assistant.ingest([uploads_dir])
     except AssistantError as e:
         refused.append(f"{e}. The files are saved in {uploads_dir.name}/ and will be indexed with the next upload")
         return render_ingest_report(None, refused), article_rows(assistant)
     report = replace_fields(report, added=report.added + earlier.added, updated=report.updated + earlier.updated)
-    single = {str(f.resolve()): f for f in saved if f.suffix.lower() not in JSON_SUFFIXES}
-    for skip in report.skipped:
-        if "already taken" in skip.reason and (f := single.get(str(Path(skip.path).resolve()))) is not None:
-            f.unlink(missing_ok=True)
     return render_ingest_report(report, refused, {f.stem for f in saved}), article_rows(assistant)
 
 

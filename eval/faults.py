@@ -42,7 +42,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 
 import bench_corpus  # noqa: E402
-from probes import audit, client_for, run_rounds, start_writer, stop  # noqa: E402
+from probes import audit, client_for, free_port, run_rounds, start_writer, stop  # noqa: E402
 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.corpus import find_files, read  # noqa: E402
@@ -156,7 +156,7 @@ def probe_load(work: Path, users: int) -> dict:
     bench_corpus.write_articles(extra, 100, namespace="faults-load")
     (extra / "part-000" / "zz_quokka.txt").write_text(QUOKKA[0], encoding="utf-8")
     assistant = Assistant(settings=Settings(index_dir=index, corpus=(SEEDS,), mode="extractive"))
-    app, url = serve(assistant, port=_free_port())
+    app, url = serve(assistant, port=free_port())
     results: list[tuple[float, bool]] = []
     lock = threading.Lock()
 
@@ -201,14 +201,6 @@ def probe_load(work: Path, users: int) -> dict:
 
 
 # --- a Chroma server that goes away ----------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_chroma(data: Path, port: int) -> subprocess.Popen:
@@ -268,7 +260,7 @@ def run(args: argparse.Namespace) -> dict:
     results: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "workdir": str(work)}
     results["kill"] = probe_kills(work)
     results["writers_embedded"] = probe_writers(work, args.rounds, None)
-    port = _free_port()
+    port = free_port()
     data = work / "server-data"
     shutil.rmtree(data, ignore_errors=True)
     server = start_chroma(data, port)
@@ -278,7 +270,7 @@ def run(args: argparse.Namespace) -> dict:
         server.kill()
         server.wait()
     results["load"] = probe_load(work, args.users)
-    results["server_restart"] = probe_server_restart(work, _free_port(), work / "restart-data")
+    results["server_restart"] = probe_server_restart(work, free_port(), work / "restart-data")
     return results
 
 

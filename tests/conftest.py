@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ for name in [n for n in os.environ if n.startswith("ASSISTANT_") or n.startswith
 os.environ["ASSISTANT_MODE"] = "extractive"
 
 from assistant import Assistant  # noqa: E402
+from probes import free_port  # noqa: E402,F401  - re-exported for the tests
 
 
 @pytest.fixture(scope="session")
@@ -62,12 +62,6 @@ def chroma_collection(index_dir: Path, name: str = "articles_chunks"):
     client = chromadb.PersistentClient(path=str(Path(index_dir) / "chroma"),
                                        settings=chromadb.config.Settings(anonymized_telemetry=False))
     return client.get_collection(name)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,12 @@ from assistant.corpus import load_file
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 ROUNDS, ARTICLES = 20, 15
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def client_for(index_dir: Path | None = None, chroma_url: str | None = None):
