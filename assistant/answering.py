@@ -12,19 +12,16 @@ such as Witkoff/Witcooff), the answer is a refusal.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-
-
-from .chunking import sentence_spans
-from .citations import is_verbatim, make_citation
+from .analysis import CAPITALISED, capitalised, coverage, normalise, quoted, stopwords, terms
+from .attribution import speaker_asked, speaker_key
 from .catalogue import Catalogue
-from .keyword import stopwords, terms
-from .types import Answer, Article, Embedder, Passage
+from .citations import make_citation
+from .types import Answer, Embedder, Passage, Sentence
 
 REFUSAL = "The articles don't say."
 
@@ -36,6 +33,15 @@ EXTRA_SENTENCE_RATIO = 0.95  # a second sentence must score this close to the be
 CONTEXT_SENTENCES = 2  # earlier sentences that can supply the speaker of "He said ..."
 SEMANTIC_WEIGHT = 0.5
 NAME_WEIGHT = 0.5  # how much a sentence loses when the names the question asks about are absent
+# "What did X say ...": how much a sentence loses when X is not its speaker (someone else's words, or
+# narration). Chosen on the attribution questions of eval/calibration.jsonl; see eval/calibrate.py.
+SPEAKER_WEIGHT = 0.5
+# "What did X say about Y" is answered only by a statement of X's that holds this share of Y's weighted
+# terms. On the 18 such questions of eval/calibration.jsonl (python eval/calibrate.py) Y's coverage by
+# the best statement was 0.14-0.98 for answerable ones and 0.00-0.22 for unanswerable ones (X quoted,
+# but on something else): 0.1 keeps every answerable one and refuses 3 of those 4. Their scores
+# (0.53-0.78 against 0.32-0.46) would separate them too, but by a margin too thin to build on.
+ABOUT_MIN_COVERAGE = 0.1
 
 _QUESTION_WORDS = {
     "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is",
@@ -43,17 +49,15 @@ _QUESTION_WORDS = {
     "would", "should", "has", "have", "had", "if", "i", "the", "a", "an", "after", "before", "during",
     "besides", "apart", "other", "then", "also", "now", "please", "explain", "describe", "summarize",
 }
-_CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")
 
 # What kind of answer a question expects, and what a sentence holding one looks like.
 ANSWER_TYPE_BONUS = 0.1
+QUOTED_BONUS = 0.5  # a sentence holding what the question quotes: it is the one asked about
 _EXPECTS = {
     "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (percentage|share|proportion|number)\b", re.I),
     "time": re.compile(r"\bwhen\b|\bwhat (day|date|time|year|month)\b|\bon which (day|date)\b", re.I),
     "name": re.compile(r"\bwhere\b|\bwho(m|se)?\b|\b(which|what) (city|country|place|venue|newspaper|outlet|person)\b", re.I),
 }
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|"
-                     r"billion|half|twice)\b", re.I)
 _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"week|month|year|\d{4}|\d+(st|nd|rd|th))\b", re.I)
@@ -61,20 +65,32 @@ _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|Septem
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    article: Article
-    start: int
-    end: int
+    passage: Passage
+    sentence: Sentence
     score: float
     semantic: float
     coverage: float
     entity_share: float  # share of the question's names found in the sentence or just before it
     passage_rank: int
+    by_speaker: bool | None = None  # for "what did X say": is X the speaker (None: no speaker asked)
+
+    @property
+    def start(self) -> int:
+        return self.sentence.start
+
+    @property
+    def end(self) -> int:
+        return self.sentence.end
+
+    @property
+    def text(self) -> str:
+        return self.passage.quote(self.start, self.end)
 
 
 def named_entities(question: str) -> list[str]:
     """Capitalised words of the question that are not just question words."""
     found = []
-    for m in _CAPITALISED.finditer(question):
+    for m in CAPITALISED.finditer(question):
         word = m.group().strip("’'-")
         if word.lower() not in _QUESTION_WORDS and word.lower() not in stopwords() and terms(word):
             found.append(word)
@@ -85,15 +101,14 @@ def expected_answer(question: str) -> str | None:
     return next((kind for kind, pattern in _EXPECTS.items() if pattern.search(question)), None)
 
 
-def has_answer_type(kind: str | None, sentence: str, question_terms: set[str]) -> bool:
+def has_answer_type(kind: str | None, sentence: Sentence, text: str, question_terms: set[str]) -> bool:
     """Does the sentence hold something of the expected kind that the question does not already say?"""
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        return bool(sentence.numbers)
     if kind == "time":
-        return bool(_TIME.search(sentence))
+        return bool(_TIME.search(text))
     if kind == "name":
-        names = _CAPITALISED.findall(sentence[1:])  # a sentence's first word is capitalised anyway
-        return any(set(terms(n)) - question_terms for n in names)
+        return any(set(terms(n)) - question_terms for n in sentence.names)
     return False
 
 
@@ -112,53 +127,65 @@ def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
     return np.vstack([_VECTOR_CACHE[(model, t)] for t in sentences])
 
 
-@lru_cache(maxsize=256)
-def _article_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(sentence_spans(text))
-
-
-def score_sentences(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
-                    embedder: Embedder, keyword: Catalogue) -> list[ScoredSentence]:
+def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue,
+                    speakers: Sequence[str] | None = None) -> list[ScoredSentence]:
+    """Every sentence inside the passages, scored as an answer to the question. `speakers`: the keys
+    of the speaker a "what did X say" question asks about; their own statements come first."""
     question_terms = set(terms(question))
     weights = {t: keyword.idf(t) for t in question_terms}
-    total = sum(weights.values()) or 1.0
     entity_terms = [keyword.spellings(e) for e in named_entities(question)]
     kind = expected_answer(question)
 
-    candidates: list[tuple[Article, int, int, int, set[str]]] = []
+    candidates: list[tuple[Passage, Sentence, int, set[str]]] = []
     seen: set[tuple[str, int]] = set()
     for rank, passage in enumerate(passages, 1):
-        article = articles[passage.doc_id]
-        spans = _article_sentences(article.text)
-        for i, (s, e) in enumerate(spans):
-            if s < passage.start or e > passage.end or (article.doc_id, s) in seen:
+        inside = passage.inside()
+        for i, sentence in enumerate(inside):
+            if (passage.doc_id, sentence.start) in seen:
                 continue
-            if article.text[s:e].strip() == article.title.strip():
+            if passage.quote(sentence.start, sentence.end).strip() == passage.title.strip():
                 continue  # a headline states no one's claim: it is context, not an answer
-            seen.add((article.doc_id, s))
-            context: set[str] = set()
-            for cs, ce in spans[max(0, i - CONTEXT_SENTENCES) : i]:
-                context |= set(terms(article.text[cs:ce]))
-            candidates.append((article, s, e, rank, context))
+            seen.add((passage.doc_id, sentence.start))
+            # The speaker analysis found ("He said ..." is Lavrov's), and the sentences before it.
+            context = {t for said in sentence.said for t in terms(said.speaker_name)}
+            for before in inside[max(0, i - CONTEXT_SENTENCES) : i]:
+                context |= set(terms(passage.quote(before.start, before.end)))
+            candidates.append((passage, sentence, rank, context))
     if not candidates:
         return []
 
     question_vector = embedder.embed([question])[0]
-    similarities = sentence_vectors(embedder, [a.text[s:e] for a, s, e, _, _ in candidates]) @ question_vector
+    texts = [p.quote(s.start, s.end) for p, s, _, _ in candidates]
+    similarities = sentence_vectors(embedder, texts) @ question_vector
+    asked = set(speakers or ())
+    phrases = [normalise(p).strip(" .,!?'\"") for p in quoted(question)]
     scored = []
-    for (article, s, e, rank, context), semantic in zip(candidates, similarities):
-        own = set(terms(article.text[s:e]))
-        coverage = sum(w for t, w in weights.items() if t in own) / total
-        with_context = sum(w for t, w in weights.items() if t in own | context) / total
-        coverage = max(coverage, 0.8 * with_context)
+    for (passage, sentence, rank, context), text, semantic in zip(candidates, texts, similarities):
+        own = set(terms(text))
+        covered = max(coverage(weights, own), 0.8 * coverage(weights, own | context))
         entity_share = (sum(1 for ent in entity_terms if ent & (own | context)) / len(entity_terms)
                         if entity_terms else 1.0)
-        score = (SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * coverage) * (
+        score = (SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * covered) * (
             1 - NAME_WEIGHT + NAME_WEIGHT * entity_share)
-        if has_answer_type(kind, article.text[s:e], question_terms):
+        by_speaker = None
+        if speakers is not None:
+            by_speaker = any(said.speaker in asked for said in sentence.said)
+            score *= 1.0 if by_speaker else 1 - SPEAKER_WEIGHT
+        if has_answer_type(kind, sentence, text, question_terms):
             score += ANSWER_TYPE_BONUS
-        scored.append(ScoredSentence(article, s, e, score, float(semantic), coverage, entity_share, rank))
+        if any(phrase in normalise(text) for phrase in phrases):
+            score += QUOTED_BONUS  # "Who said “we need Tomahawk”?": the sentence that says it
+        scored.append(ScoredSentence(passage, sentence, score, float(semantic), covered, entity_share, rank, by_speaker))
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
+
+
+def _speaker_shown(sentence: Sentence, quote: str) -> str:
+    """"Zelensky: " before a quote whose speaker it does not name ("“We need Tomahawk,” he said."):
+    the reader learns who speaks from the analysis, and the quote stays verbatim."""
+    named = [s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name]
+    if not named or named[0].speaker in {speaker_key(w) for w in capitalised(quote)}:
+        return ""
+    return f"{named[0].speaker_name}: "
 
 
 def unknown_entities(question: str, keyword: Catalogue) -> list[str]:
@@ -171,12 +198,23 @@ def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Ans
                   passages=tuple(passages))
 
 
-def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapping[str, Article],
-                      embedder: Embedder, keyword: Catalogue) -> Answer:
+def extractive_answer(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Answer:
     missing = unknown_entities(question, keyword)
     if missing:
         return refusal(question, f"None of the indexed articles mentions {', '.join(missing)}.", passages)
-    scored = score_sentences(question, passages, articles, embedder, keyword)
+    asked = speaker_asked(question)
+    speakers = keyword.resolve_speaker(asked.name)[0] if asked else None
+    if asked and asked.strict and not speakers:
+        return refusal(question, f"The articles mention {asked.name} but quote nothing from {asked.name}.", passages)
+    scored = score_sentences(question, passages, embedder, keyword, speakers)
+    if asked and asked.strict:
+        about = {t: keyword.idf(t) for t in terms(asked.about)}
+        scored = [s for s in scored if s.by_speaker
+                  and (not about or coverage(about, set(terms(s.text))) >= ABOUT_MIN_COVERAGE)]
+        if not scored or scored[0].score < MIN_SCORE:
+            topic = f" about {asked.about}" if asked.about else " on this"
+            return refusal(question, f"The articles mention {asked.name} but quote nothing from {asked.name}{topic}.",
+                           passages)
     if not scored or scored[0].score < MIN_SCORE:
         return refusal(question, "No passage in the indexed articles answers this question.", passages)
 
@@ -187,17 +225,11 @@ def extractive_answer(question: str, passages: Sequence[Passage], articles: Mapp
             break
         chosen.append(candidate)
 
-    if len({c.article.doc_id for c in chosen}) == 1:
+    if len({c.passage.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
 
-    citations = []
-    parts = []
-    for number, sentence in enumerate(chosen, 1):
-        citation = make_citation(number, sentence.article, sentence.start, sentence.end)
-        if is_verbatim(citation, sentence.article):
-            citations.append(citation)
-            parts.append(f"{citation.quote} [{number}]")
-    return Answer(question=question, text=" ".join(parts), citations=tuple(citations), mode="extractive",
+    citations = [make_citation(number, c.passage, c.start, c.end) for number, c in enumerate(chosen, 1)]
+    text = " ".join(f"{_speaker_shown(c.sentence, cited.quote)}{cited.quote} [{cited.number}]"
+                    for c, cited in zip(chosen, citations))
+    return Answer(question=question, text=text, citations=tuple(citations), mode="extractive",
                   passages=tuple(passages))
-
-

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from .answering import extractive_answer
 from .config import ANSWER_MODES, Settings
-from .errors import ConfigError, GenerationError, QuestionError
+from .attribution import speaker_asked
+from .citations import is_verbatim
+from .errors import ConfigError, GenerationError, IndexUnusableError, QuestionError, SpeakerNotFoundError
 from .followup import cheap_rewrite, clean_model_rewrite
 from .catalogue import Catalogue
 from .grounding import Grounded, Verifier
@@ -19,10 +21,11 @@ from .local_model import local_model_available
 from .prompts import answer_messages, rewrite_messages
 from .retrieval import hybrid_search
 from .store import ArticleRecord, Store
-from .types import Answer, Article, Embedder, IngestReport, Passage
+from .types import Answer, Article, Embedder, IngestReport, Passage, Speaker, Statement
 
 MODES = ANSWER_MODES
 MAX_K = 100  # passages per question: more says nothing a reader can check
+MAX_STATEMENTS = 1000
 REWRITE_TOKENS = 80  # a standalone question is one line
 FALLBACK = "showing quotes from the articles instead"
 
@@ -146,9 +149,50 @@ class Assistant:
         return mode
 
     def verify(self, text: str, passages: Sequence[Passage], question: str = "") -> Grounded:
-        """Check an answer written from these passages (numbered from 1) for the question: see grounding.py."""
+        """Check an answer written from these passages (numbered from 1) for the question: see grounding.py.
+        For "what did X say" only X's statements support it."""
         _, catalogue = self._open()
-        return Verifier(self.embedder, catalogue.idf).verify(text, passages, self._articles_for(passages), question)
+        asked = speaker_asked(question) if question else None
+        speakers = catalogue.resolve_speaker(asked.name)[0] if asked and asked.strict else None
+        return Verifier(self.embedder, catalogue.idf).verify(text, passages, question, speakers or None)
+
+    def statements(self, speaker: str | None = None, about: str | None = None, k: int = 20,
+                   doc_id: str | None = None) -> list[Statement]:
+        """What `speaker` said (everyone's statements when None), those most about `about` first;
+        `doc_id`: only in that article. A speaker no article quotes raises SpeakerNotFoundError,
+        naming close spellings."""
+        if speaker is not None:
+            speaker = self._check(speaker, "speaker")
+        about = self._check(about, "about") if about is not None else None
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_STATEMENTS:
+            raise QuestionError(f"k, the number of statements, must be a whole number from 1 to {MAX_STATEMENTS}, "
+                                f"not {k!r}")
+        _, catalogue = self._open()
+        catalogue.refresh()
+        keys = None
+        if speaker is not None:
+            keys, close = catalogue.resolve_speaker(speaker)
+            if not keys:
+                offer = f"; did you mean {' or '.join(close)}?" if close else ""
+                mentioned = " (the articles mention the name, but quote nothing from it)" if catalogue.spellings(
+                    speaker) else ""
+                raise SpeakerNotFoundError(f"no article quotes {speaker!r}{mentioned}{offer}")
+        found = []
+        for row, score in catalogue.find_statements(keys, about, k, doc_id):
+            record = catalogue.record(row["doc_id"])
+            found.append(Statement(speaker=row["speaker"], speaker_name=row["speaker_name"],
+                                   name_as_written=row["as_written"], role=row["role"], kind=row["kind"],
+                                   doc_id=row["doc_id"], title=record.title if record else "",
+                                   published=record.published if record else "", start=row["start"], end=row["end"],
+                                   quote=row["quote"], sentence_start=row["sentence_start"],
+                                   sentence_end=row["sentence_end"], score=score))
+        return found
+
+    def speakers(self) -> list[Speaker]:
+        """Who the articles quote, most quoted first, with the articles they speak in."""
+        _, catalogue = self._open()
+        catalogue.refresh()
+        return catalogue.speakers()
 
     def document(self, doc_id: str) -> Article:
         store, _ = self._open()
@@ -163,18 +207,19 @@ class Assistant:
 
     # --- helpers --------------------------------------------------------------------
 
-    def _check(self, question: object) -> str:
+    def _check(self, question: object, what: str = "question") -> str:
         if not isinstance(question, str):
-            raise QuestionError(f"the question must be text, not {type(question).__name__}")
+            raise QuestionError(f"the {what} must be text, not {type(question).__name__}")
         if (bad := _invalid_text(question)) is not None:
-            raise QuestionError(f"the question is not valid text: character {bad + 1} is an undecodable byte "
+            raise QuestionError(f"the {what} is not valid text: character {bad + 1} is an undecodable byte "
                                 "or half of a character; retype it or paste it again")
         if not question.strip():
-            raise QuestionError("the question is empty; ask something about the articles")
+            raise QuestionError(f"the {what} is empty; " + ("ask something about the articles" if what == "question"
+                                                            else "name someone, or leave it out"))
         question = question.strip()
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(
-                f"the question is {len(question)} characters long; the limit is "
+                f"the {what} is {len(question)} characters long; the limit is "
                 f"{self.settings.max_question_chars} (ASSISTANT_MAX_QUESTION_CHARS)"
             )
         return question
@@ -209,9 +254,6 @@ class Assistant:
             self._articles.clear()  # another process changed articles: their cached texts may be old
         return hybrid_search(question, store, catalogue, self.embedder, k or self.settings.top_k)
 
-    def _articles_for(self, passages: Sequence[Passage]) -> dict[str, Article]:
-        return {p.doc_id: self.document(p.doc_id) for p in passages}
-
     def _extractive_stream(self, question: str, history: Sequence[Mapping[str, str]] | None,
                            k: int | None) -> Iterator[str | Answer]:
         answer = self._extractive(question, history, k, time.perf_counter())
@@ -231,7 +273,16 @@ class Assistant:
 
     def _quotes(self, question: str, passages: Sequence[Passage]) -> Answer:
         _, catalogue = self._open()
-        return extractive_answer(question, passages, self._articles_for(passages), self.embedder, catalogue)
+        return self._checked(extractive_answer(question, passages, self.embedder, catalogue))
+
+    def _checked(self, answer: Answer) -> Answer:
+        """The last check before an answer leaves: every citation is its article's text at its offsets."""
+        bad = [c for c in answer.citations if not is_verbatim(c, self.document(c.doc_id))]
+        if not bad:
+            return answer
+        raise IndexUnusableError(f"a citation of {bad[0].doc_id!r} does not match the article's text at "
+                                 f"{bad[0].start}-{bad[0].end}: the index is out of step with its articles; "
+                                 "run `assistant ingest` again")
 
     def _backend(self, mode: str) -> ChatBackend:
         if mode not in self._backends:
@@ -289,8 +340,8 @@ class Assistant:
         checked = {"unsupported": grounded.unsupported, "unverified_quotes": grounded.unverified_quotes,
                    "timings": timings}
         if grounded.refused or grounded.answered:
-            return replace(quotes, text=grounded.text, citations=grounded.citations, refused=grounded.refused,
-                           mode=backend.mode, model=backend.model, **checked)
+            return self._checked(replace(quotes, text=grounded.text, citations=grounded.citations, refused=grounded.refused,
+                           mode=backend.mode, model=backend.model, **checked))
         return replace(quotes, notice=f"the {backend.model} answer could not be verified against the articles; "
                                       f"{FALLBACK}", **checked)
 

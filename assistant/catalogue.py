@@ -26,13 +26,15 @@ from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from .errors import IndexUnusableError
+from .analysis import capitalised
 from .keyword import Damaged, KeywordIndex, create_schema
+from .statements import SCHEMA as STATEMENTS_SCHEMA, StatementIndex
 from .store import COMPLETE, PAGE, ArticleRecord, Store, chunk_id, split_chunk_id
 from .types import Chunk
 
 log = logging.getLogger(__name__)
 
-FORMAT = "9"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+FORMAT = "10"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
 DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
 FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
 _COLUMNS = [f.name for f in fields(ArticleRecord)]
@@ -105,6 +107,8 @@ class Catalogue:
                 if meta and (meta.get("format") != FORMAT or meta.get("store") != self.store.identity):
                     raise _Outdated("built by another version or from another collection")
                 self.keyword = KeywordIndex(self._db)
+                create_schema(self._db, STATEMENTS_SCHEMA)
+                self.statements = StatementIndex(self._db)
                 if not meta:
                     self._set_meta(format=FORMAT, store=self.store.identity)
         except sqlite3.DatabaseError:
@@ -229,20 +233,43 @@ class Catalogue:
         with self._lock:
             return self.keyword.spellings(name)
 
+    @_guarded
+    def find_statements(self, speakers: Sequence[str] | None, about: str | None, k: int,
+                        doc_id: str | None = None) -> list[tuple[dict, float]]:
+        with self._lock:
+            return self.statements.find(speakers, about, k, doc_id)
+
+    @_guarded
+    def resolve_speaker(self, name: str) -> tuple[list[str], list[str]]:
+        with self._lock:
+            return self.statements.resolve(name)
+
+    @_guarded
+    def speakers(self) -> list:
+        with self._lock:
+            return self.statements.speakers()
+
     # --- writing --------------------------------------------------------------------------
 
     @_guarded
     def written(self, records: Sequence[ArticleRecord], chunks: dict[str, Sequence[Chunk]]) -> None:
         """Record what this process just wrote to the store, without reading it back."""
         with self._transaction():
-            self._replace(records, ((chunk_id(r.doc_id, r.content_hash, c.index), r.doc_id, f"{r.title}\n{c.text}")
-                                    for r in records for c in chunks.get(r.doc_id, ())))
+            self._replace(records, {r.doc_id: [replace(c, chunk_id=chunk_id(r.doc_id, r.content_hash, c.index))
+                                               for c in chunks.get(r.doc_id, ())] for r in records})
 
-    def _replace(self, records: Sequence[ArticleRecord], keyword_rows: Iterable[tuple[str, str, str]]) -> None:
+    def _replace(self, records: Sequence[ArticleRecord], chunks: dict[str, list[Chunk]]) -> None:
+        """Articles and what is derived from their chunks (keywords, names, statements), in one go."""
         self.keyword.remove(r.doc_id for r in records)
+        self.statements.remove(r.doc_id for r in records)
         self._db.executemany(f"INSERT OR REPLACE INTO articles ({', '.join(_COLUMNS)}) "
                              f"VALUES ({','.join('?' * len(_COLUMNS))})", [astuple(r) for r in records])
-        self.keyword.add(keyword_rows)
+        complete = [r for r in records if r.state == COMPLETE]
+        self.keyword.add((c.chunk_id, r.doc_id, f"{r.title}\n{c.text}",
+                          [*capitalised(r.title), *(n for s in c.sentences for n in s.names)])
+                         for r in complete for c in chunks.get(r.doc_id, ()))
+        for r in complete:
+            self.statements.add(r.doc_id, chunks.get(r.doc_id, ()))
 
     # --- following the store ----------------------------------------------------------------
 
@@ -285,13 +312,13 @@ class Catalogue:
         for r in records:
             if r.state == COMPLETE:
                 mine = [c for c in stored[r.doc_id] if split_chunk_id(c.chunk_id)[1] == r.content_hash[:12]]
-                if len(mine) != r.n_chunks:
+                # Missing chunks, or chunks analysed by another version: the next ingest rewrites the article.
+                if len(mine) != r.n_chunks or not all(c.sentences for c in mine):
                     r = replace(r, state=DAMAGED)
                 stored[r.doc_id] = mine
             ready.append(r)
         with self._transaction():
-            self._replace(ready, ((c.chunk_id, r.doc_id, f"{c.title}\n{c.text}")
-                                  for r in ready if r.state == COMPLETE for c in stored[r.doc_id]))
+            self._replace(ready, stored)
 
     @_guarded
     def check(self) -> None:

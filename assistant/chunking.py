@@ -7,20 +7,11 @@ so quotes found inside chunks can always be traced back to the article.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
+from .analysis import sentence_spans
 from .types import Article, Chunk
-
-
-@lru_cache(maxsize=1)
-def _punkt():
-    from nltk.tokenize import PunktTokenizer
-
-    from .offline import use_bundled_nltk_data
-
-    use_bundled_nltk_data()
-    # The trained English model knows "Dr.", "U.S." and friends; the untrained default does not.
-    return PunktTokenizer("english")
 
 
 @lru_cache(maxsize=1)
@@ -32,27 +23,6 @@ def _encoding():
 
 def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentences of text[start:end] as (start, end) offsets into `text`.
-
-    Lines are split first: in news text a line break always ends a sentence
-    (headlines, captions and bylines have no full stop).
-    """
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text[start:end]):
-        base = start + line.start()
-        for s, e in _punkt().span_tokenize(line.group()):
-            s, e = base + s, base + e
-            # Punkt can leave a closing curly quote at the start of the next sentence.
-            if spans and text[s] in "”’" and spans[-1][1] >= base:
-                spans[-1] = (spans[-1][0], e)
-                continue
-            if text[s:e].strip():
-                spans.append((s, e))
-    return spans
 
 
 def _split_long(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
@@ -89,10 +59,10 @@ def _longest_prefix_within(text: str, start: int, end: int, max_tokens: int) -> 
     return max(lo, start + 1)
 
 
-def units(text: str, max_tokens: int) -> list[tuple[int, int]]:
+def units(text: str, max_tokens: int, sentences: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Sentences, with any sentence over the budget cut into pieces that fit."""
     out: list[tuple[int, int]] = []
-    for s, e in sentence_spans(text):
+    for s, e in sentence_spans(text) if sentences is None else sentences:
         if count_tokens(text[s:e]) <= max_tokens:
             out.append((s, e))
         else:
@@ -100,10 +70,11 @@ def units(text: str, max_tokens: int) -> list[tuple[int, int]]:
     return out
 
 
-def chunk_text(doc_id: str, text: str, max_tokens: int = 180, overlap_tokens: int = 40) -> list[Chunk]:
+def chunk_text(doc_id: str, text: str, max_tokens: int = 180, overlap_tokens: int = 40,
+               sentences: list[tuple[int, int]] | None = None) -> list[Chunk]:
     """Pack whole sentences into chunks of at most `max_tokens`, repeating up to
     `overlap_tokens` of trailing sentences at the start of the next chunk."""
-    spans = units(text, max_tokens)
+    spans = units(text, max_tokens, sentences)
     chunks: list[Chunk] = []
     i = 0
     while i < len(spans):
@@ -126,5 +97,7 @@ def chunk_text(doc_id: str, text: str, max_tokens: int = 180, overlap_tokens: in
     return chunks
 
 
-def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 40) -> list[Chunk]:
-    return chunk_text(article.doc_id, article.text, max_tokens, overlap_tokens)
+def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 40,
+                  sentences: list[tuple[int, int]] | None = None) -> list[Chunk]:
+    chunks = chunk_text(article.doc_id, article.text, max_tokens, overlap_tokens, sentences)
+    return [replace(c, title=article.title) for c in chunks]

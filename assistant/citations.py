@@ -1,8 +1,9 @@
-"""Citation checks: a citation is shown only when its quote is the article's text at its offsets."""
+"""Citations: quotes cut from the passage they come from, and shown only when they are the article's
+text at their offsets."""
 
 from __future__ import annotations
 
-from .types import Article, Citation
+from .types import Article, Citation, Passage
 
 
 def is_verbatim(citation: Citation, article: Article) -> bool:
@@ -13,6 +14,6 @@ def is_verbatim(citation: Citation, article: Article) -> bool:
     )
 
 
-def make_citation(number: int, article: Article, start: int, end: int) -> Citation:
-    return Citation(number=number, doc_id=article.doc_id, title=article.title,
-                    quote=article.text[start:end], start=start, end=end)
+def make_citation(number: int, passage: Passage, start: int, end: int) -> Citation:
+    return Citation(number=number, doc_id=passage.doc_id, title=passage.title,
+                    quote=passage.quote(start, end), start=start, end=end)

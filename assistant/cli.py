@@ -7,6 +7,7 @@ no traceback reaches the terminal (ASSISTANT_DEBUG=1 shows it for bug reports).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -41,6 +42,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(answer.to_json(indent=2))
         return 0
     print(format_answer(answer))
+    return 0
+
+
+def cmd_said(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    if args.speaker is None:
+        speakers = assistant.speakers()
+        if args.json:
+            print(json.dumps([s.to_dict() for s in speakers], ensure_ascii=False, indent=2))
+        for s in speakers if not args.json else ():
+            roles = f" ({'; '.join(s.roles[:2])})" if s.roles else ""
+            print(f"{s.name}{roles}: {s.statements} statements in {len(s.doc_ids)} articles  [{s.speaker}]")
+        return 0
+    statements = assistant.statements(args.speaker, about=args.about, k=args.k)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in statements], ensure_ascii=False, indent=2))
+        return 0
+    if not statements:
+        print(f"{args.speaker} is quoted, but not about {args.about!r}")
+        return 0
+    for s in statements:
+        when = f", {s.published}" if s.published else ""
+        print(f"{s.speaker_name or s.speaker} ({s.kind}; {s.title}{when}; {s.doc_id}, characters {s.start}-{s.end}):")
+        print(f"    {s.quote}" if s.quote[:1] in "“\"" else f"    “{s.quote}”")
     return 0
 
 
@@ -83,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "server, else the local model if installed, else extractive)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("said", help="who said what: a speaker's statements, or everyone quoted")
+    p.add_argument("speaker", nargs="?", help="a name as the articles write it (Lavrov, Sergey Lavrov, The Guardian); "
+                                              "leave out to list everyone quoted")
+    p.add_argument("--about", default=None, help="what about: their statements on this come first")
+    p.add_argument("--k", type=int, default=20, help="how many statements (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_said)
 
     from .evaluation import add_eval_command
     from .ui import add_chat_command

@@ -82,6 +82,7 @@ class Settings:
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
     lock_timeout: float = 600.0  # seconds an ingest waits for another one writing to the same index
+    attribute: bool = True  # who said what, at ingest (attribution.py); off only to measure what it costs
     # Answering with a language model (see docs/llm.md).
     mode: str | None = None  # None: a configured server, else the local model if installed, else extractive
     model_path: Path | None = None  # any GGUF file instead of the bundled Qwen2.5 1.5B

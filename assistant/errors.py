@@ -39,3 +39,7 @@ class ModelUnavailableError(AssistantError):
 
 class GenerationError(AssistantError):
     """The model gave no answer (a server failing even after retries, a prompt too long); the caller falls back to quotes."""
+
+
+class SpeakerNotFoundError(AssistantError):
+    """No article quotes anyone by that name (close spellings are named in the message)."""

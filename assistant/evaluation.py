@@ -27,12 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .analysis import normalise
 from .config import PROJECT_ROOT
 from .errors import ConfigError, CorpusError, DocumentNotFoundError
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_REPORTS_DIR = PROJECT_ROOT / "eval" / "reports"
 DEFAULT_THRESHOLDS = PROJECT_ROOT / "eval" / "thresholds.json"
+DEFAULT_STATEMENTS = PROJECT_ROOT / "eval" / "statements.jsonl"  # every sentence of seeds/, its speakers labelled by hand
 DEFAULT_MODE = "extractive"
 ANSWER_K = 5  # passages the answer is built from
 RETRIEVAL_K = 10  # passages scored for hit@k and MRR (independent of ANSWER_K)
@@ -46,6 +48,7 @@ CATEGORIES = ("single_fact", "attribution", "paraphrase", "cross_source", "tempo
 QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "quote_fidelity", "citation_precision",
                    "citation_recall", "wrong_source_rate", "fact_recall", "refusal_precision",
                    "refusal_recall", "false_refusal_rate", "refusal_accuracy")
+ATTRIBUTION_METRICS = ("statement_precision", "statement_recall", "speaker_accuracy", "wrong_speaker_answers")
 LATENCY_METRICS = ("retrieve_p50_s", "retrieve_p95_s", "total_p50_s", "total_p95_s",
                    "first_token_p50_s", "first_token_p95_s")
 LOWER_IS_BETTER = frozenset({"wrong_source_rate", "false_refusal_rate", *LATENCY_METRICS})
@@ -160,12 +163,6 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 # --- metric primitives: pure functions of plain data --------------------------------------
-
-
-def normalise(text: str) -> str:
-    """Lowercase, straighten curly quotes and collapse whitespace, so typography never decides a match."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def phrase_in(phrase: str, text: str) -> bool:
@@ -369,6 +366,91 @@ def score_question(question: Question, answer: Mapping, retrieved: Sequence[Mapp
     return record
 
 
+# --- who said what ---------------------------------------------------------------------------
+
+
+def load_statement_labels(path: str | Path = DEFAULT_STATEMENTS) -> dict[tuple[str, int], dict]:
+    """Hand labels, one per sentence: (doc_id, sentence start) -> {"speakers": [...], "kind": ...}."""
+    labels = {}
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            record = json.loads(line)
+            labels[(record["doc_id"], record["start"])] = record
+    return labels
+
+
+def same_speaker(a: str, b: str) -> bool:
+    """One speaker under two keys: equal, spelt as a transliteration, or one outlet's name inside the
+    other's ("national network" and "ukrainian national network")."""
+    from .analysis import transliterated
+
+    return a == b or transliterated(a, b) or set(a.split()) <= set(b.split()) or set(b.split()) <= set(a.split())
+
+
+def score_statements(labels: Mapping[tuple[str, int], Mapping], found: Mapping[tuple[str, int], Sequence[str]]
+                     ) -> dict[str, Any]:
+    """Statement detection (a sentence holds a statement or not) and speaker accuracy (its first speaker)
+    over the labelled sentences. `found`: (doc_id, sentence start) -> speaker keys the assistant found."""
+    tp = fp = fn = right = 0
+    by_kind: dict[str, list[int]] = {}
+    for key, label in labels.items():
+        gold, predicted = list(label["speakers"]), list(found.get(key, ()))
+        if gold:
+            by_kind.setdefault(label["kind"], [0, 0])[1] += 1
+        if gold and predicted:
+            tp += 1
+            right += same_speaker(predicted[0], gold[0])
+            by_kind[label["kind"]][0] += 1
+        elif predicted:
+            fp += 1
+        elif gold:
+            fn += 1
+    return {"statement_precision": ratio(tp, tp + fp), "statement_recall": ratio(tp, tp + fn),
+            "speaker_accuracy": ratio(right, tp), "labelled_statements": tp + fn, "labelled_sentences": len(labels),
+            "recall_by_kind": {k: ratio(a, n) for k, (a, n) in sorted(by_kind.items())}}
+
+
+def evaluate_statements(assistant, labels: Mapping[tuple[str, int], Mapping]) -> dict[str, Any]:
+    found: dict[tuple[str, int], list[str]] = {}
+    for doc_id in sorted({d for d, _ in labels}):
+        for statement in assistant.statements(doc_id=doc_id, k=1000):
+            found.setdefault((doc_id, statement.sentence_start), []).append(statement.speaker)
+    return score_statements(labels, found)
+
+
+def wrong_speakers(record: Mapping, labels: Mapping[tuple[str, int], Mapping]) -> list[str]:
+    """Citations that put words in the wrong mouth, judged by the hand labels: the answer to "what did X
+    say" cites a sentence X did not say, or an answer sentence says "Y said ..." and cites a sentence Y
+    did not say. Citations of unlabelled articles are not judged."""
+    from .attribution import speaker_asked, speaker_key
+    from .grounding import claimed_speakers
+
+    def gold_of(c: Mapping) -> list[str] | None:
+        for (doc_id, start), label in labels.items():
+            if doc_id == c["doc_id"] and start <= c["start"] < label["end"]:
+                return list(label["speakers"])
+        return None
+
+    asked = speaker_asked(record["question"])
+    wrong = []
+    text = record.get("answer", "")
+    for c in record.get("citations", ()):
+        gold = gold_of(c)
+        if gold is None:
+            continue
+        # The words an answer attributes with this citation: the sentence its marker closes.
+        marker = f"[{c.get('number')}]"
+        before = text[: text.find(marker)] if marker in text else ""
+        claim = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", before.strip())[-1] if before.strip() else ""
+        claimed = [speaker_key(asked.name.split()[-1])] if asked and asked.strict and not record["refused"] else []
+        if record.get("mode") != "extractive":
+            claimed += claimed_speakers(claim)  # a model's own sentence naming a speaker
+        for speaker in claimed:
+            if not any(same_speaker(speaker, g) for g in gold):
+                wrong.append(f"{record['id']}: {speaker} does not say {c['quote'][:60]!r}")
+    return wrong
+
+
 # --- aggregates ---------------------------------------------------------------------------
 
 
@@ -467,7 +549,10 @@ def evaluate_question(assistant, question: Question, mode: str, k: int, cache: d
 
 
 def run_evaluation(assistant, questions: Sequence[Question], mode: str = DEFAULT_MODE, k: int = ANSWER_K,
-                   questions_file: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
+                   questions_file: str | Path | None = None, progress: bool = False,
+                   labels: Mapping[tuple[str, int], Mapping] | None = None) -> dict[str, Any]:
+    """`labels`: the hand-labelled statements (load_statement_labels) when the corpus is the one they
+    label: attribution is then scored too, and every answer checked for words in the wrong mouth."""
     """Evaluate every question and return the full report (metadata, aggregates, per-question records).
 
     The index is opened and the retriever warmed up before the clock starts, so
@@ -486,11 +571,17 @@ def run_evaluation(assistant, questions: Sequence[Question], mode: str = DEFAULT
     for question in iterator:
         records.append(evaluate_question(assistant, question, mode, k, cache))
     elapsed = time.perf_counter() - started
-    return {
+    report = {
         "metadata": metadata(assistant, questions, records, mode, k, questions_file, elapsed),
         "aggregates": aggregates(records),
         "questions": records,
     }
+    if labels:
+        report["aggregates"]["overall"].update(evaluate_statements(assistant, labels))
+        mistakes = [w for r in records for w in wrong_speakers(r, labels)]
+        report["aggregates"]["overall"]["wrong_speaker_answers"] = len(mistakes)
+        report["wrong_speakers"] = mistakes
+    return report
 
 
 def _file_sha256(path: str | Path | None) -> str | None:
@@ -579,7 +670,16 @@ def render_tables(aggs: Mapping[str, Any], markdown: bool = False) -> str:
     render = markdown_table if markdown else plain_table
     quality = render(table_rows(aggs, QUALITY_METRICS))
     timing = render(table_rows(aggs, _latency_metrics(aggs)))
-    return f"{quality}\n\nLatency per question (seconds):\n\n{timing}" if markdown else f"{quality}\n\n{timing}"
+    tables = f"{quality}\n\nLatency per question (seconds):\n\n{timing}" if markdown else f"{quality}\n\n{timing}"
+    overall = aggs["overall"]
+    if "statement_precision" in overall:
+        kinds = ", ".join(f"{k} {fmt(v)}" for k, v in overall["recall_by_kind"].items())
+        tables += (f"\n\nWho said what ({overall['labelled_statements']} labelled statements in "
+                   f"{overall['labelled_sentences']} sentences): statement precision {fmt(overall['statement_precision'])}, "
+                   f"recall {fmt(overall['statement_recall'])}, speaker accuracy {fmt(overall['speaker_accuracy'])}; "
+                   f"recall by kind: {kinds}. Answers putting words in the wrong mouth: "
+                   f"{overall['wrong_speaker_answers']}.")
+    return tables
 
 
 def markdown_report(report: Mapping[str, Any]) -> str:
@@ -791,8 +891,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     check_report_name(args.name or args.mode)
     questions = load_questions(args.questions)[: args.limit]
     assistant = build_assistant(getattr(args, "index_dir", None), args.corpus)
+    labels = load_statement_labels() if not args.corpus else None  # they label seeds/, the default corpus
     report = run_evaluation(assistant, questions, mode=args.mode, k=args.k, questions_file=args.questions,
-                            progress=True)
+                            progress=True, labels=labels)
     paths = write_reports(report, args.reports_dir, args.name or args.mode)
     print(render_tables(report["aggregates"]))
     print()

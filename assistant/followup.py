@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .answering import named_entities
-from .keyword import terms
+from .analysis import terms
 
 Turn = Mapping[str, str]
 

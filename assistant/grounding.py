@@ -21,10 +21,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from .chunking import sentence_spans
+from .analysis import DIGITS, CAPITALISED, coverage, normalise, numbers, sentence_spans, terms, transliterated
+from .attribution import speaker_key
 from .citations import make_citation
-from .keyword import terms, transliterated
-from .types import Article, Citation, Embedder, Passage
+from .types import Citation, Embedder, Passage, Sentence
 
 # Calibrated on hand-written claims about the seed articles (the cases in tests/test_grounding.py):
 # close paraphrases scored 0.83-0.98 against their sentence and loose ones 0.47-0.50; claims the
@@ -60,16 +60,8 @@ _REPORTING = (r"(?:said|says|stated|told|added|warned|claimed|noted|announced|ar
 # subjects ("Analysts said", "Officials warned") are not names.
 _SPEAKER = re.compile(rf"[A-Z][\w’'\-]*[^s\W]\s+(?:(?:also|reportedly|has|had|have|later|then|earlier|previously)\s+)*"
                       rf"{_REPORTING}\b")
-_NAME = re.compile(r"\b[A-Z][\w’'\-]*")
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _ELLIPSIS = re.compile(r"\.\.\.|…")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                      "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12", "first": "1",
-                      "second": "2", "third": "3", "fourth": "4", "fifth": "5", "half": "50"})
 
 
 @dataclass(frozen=True)
@@ -89,16 +81,17 @@ class Grounded:
 
 @dataclass(frozen=True)
 class _Sentence:
-    """One sentence of the article text inside a passage: a candidate for support."""
+    """One sentence inside a passage (cut to the passage where it overhangs): a candidate for support."""
 
     passage: int  # 1-based, as the model saw it
-    article: Article
+    source: Passage
+    analysed: Sentence
     start: int
     end: int
 
     @property
     def text(self) -> str:
-        return self.article.text[self.start:self.end]
+        return self.source.quote(self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -111,12 +104,6 @@ class _Claim:
 
 def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text.replace("’", "'")))
-
-
-def normalise(text: str) -> str:
-    """Curly quotes made straight and whitespace collapsed: what a verbatim check ignores."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    return " ".join(text.split()).casefold()
 
 
 def split_claims(answer: str) -> list[_Claim]:
@@ -157,27 +144,21 @@ def _marker_numbers(text: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-def numbers(text: str) -> set[str]:
-    """Digits as written (thousands separators dropped), and number words as digits."""
-    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
-    return found
-
-
 def claim_numbers(claim: str) -> set[str]:
     """The numbers a claim asserts: digits only, not counting references such as "passage 2"."""
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(_PASSAGE_REFERENCE.sub("", claim))}
+    return {n.replace(",", "").rstrip(".") for n in DIGITS.findall(_PASSAGE_REFERENCE.sub("", claim))}
 
 
 def quotes(text: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in _QUOTED.finditer(text) if (m.group(1) or m.group(2)).strip()]
 
 
-def quote_found(quote: str, articles: Sequence[Article]) -> bool:
-    """Every part of the quote (split at ellipses) occurs verbatim in one of the articles."""
+def quote_found(quote: str, texts: Sequence[str]) -> bool:
+    """Every part of the quote (split at ellipses) occurs verbatim in one of the texts (the passages
+    the model was shown)."""
     fragments = [f.strip(" \t\n,.;:!?'\"") for f in _ELLIPSIS.split(normalise(quote))]
     fragments = [f for f in fragments if f]
-    return any(all(f in _normalised(a.text) for f in fragments) for a in articles) if fragments else True
+    return any(all(f in _normalised(t) for f in fragments) for t in texts) if fragments else True
 
 
 @lru_cache(maxsize=64)
@@ -185,20 +166,14 @@ def _normalised(text: str) -> str:
     return normalise(text)
 
 
-@lru_cache(maxsize=256)
-def _spans(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(sentence_spans(text))
-
-
-def candidate_sentences(passages: Sequence[Passage], articles: Mapping[str, Article]) -> list[_Sentence]:
-    """The article's sentences inside each passage, cut to the passage where a sentence overhangs it."""
+def candidate_sentences(passages: Sequence[Passage]) -> list[_Sentence]:
+    """The analysed sentences inside each passage, cut to the passage where a sentence overhangs it."""
     found = []
     for number, passage in enumerate(passages, 1):
-        article = articles[passage.doc_id]
-        for s, e in _spans(article.text):
-            s, e = max(s, passage.start), min(e, passage.end)
-            if s < e and article.text[s:e].strip():
-                found.append(_Sentence(number, article, s, e))
+        for sentence in passage.sentences:
+            s, e = max(sentence.start, passage.start), min(sentence.end, passage.end)
+            if s < e and passage.quote(s, e).strip():
+                found.append(_Sentence(number, passage, sentence, s, e))
     return found
 
 
@@ -209,22 +184,25 @@ class Verifier:
         self.embedder = embedder
         self.idf = idf
 
-    def verify(self, answer: str, passages: Sequence[Passage], articles: Mapping[str, Article],
-               question: str = "") -> Grounded:
+    def verify(self, answer: str, passages: Sequence[Passage], question: str = "",
+               speakers: Sequence[str] | None = None) -> Grounded:
+        """`speakers`: the keys of the speaker a "what did X say" question asks about; only their
+        statements can then support the answer."""
         claims = split_claims(answer)
-        candidates = candidate_sentences(passages, articles)
+        candidates = candidate_sentences(passages)
+        if speakers is not None:
+            candidates = [c for c in candidates if any(said.speaker in speakers for said in c.analysed.said)]
         checked = [i for i, c in enumerate(claims) if _is_claim(c, question)]
         scores = self._scores([claims[i].text for i in checked], candidates)
         support = {i: [] if says_nothing(claims[i].raw, question) else self._support(claims[i], row, candidates, passages)
                    for i, row in zip(checked, scores)}
-        grounded = self._render(claims, support, list(articles.values()))
+        grounded = self._render(claims, support, [p.text for p in passages])
         if not grounded.citations and any(is_refusal(c.text) for c in claims):
             refusal = _tidy(" ".join(c.text for c in claims if is_refusal(c.text)))
             return replace(grounded, text=refusal, refused=True)
         return grounded
 
-    def _render(self, claims: list[_Claim], support: Mapping[int, list[_Sentence]],
-                articles: list[Article]) -> Grounded:
+    def _render(self, claims: list[_Claim], support: Mapping[int, list[_Sentence]], shown: list[str]) -> Grounded:
         """The answer with supported sentences cited, sentences with nothing to check kept as written,
         and the rest left out and listed."""
         numbering: dict[tuple[str, int, int], Citation] = {}
@@ -237,7 +215,7 @@ class Verifier:
                 continue
             sentences = support[i]
             bad_quotes = [q for q in quotes(claim.text)
-                          if not quote_found(q, [s.article for s in sentences] or articles)]
+                          if not quote_found(q, [s.source.text for s in sentences] or shown)]
             unverified.extend(bad_quotes)
             if not sentences or bad_quotes:
                 unsupported.append(claim.text)
@@ -261,9 +239,7 @@ class Verifier:
         return SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
 
     def _coverage(self, claim: str, own: set[str]) -> float:
-        weights = self._weights(claim)
-        total = sum(weights.values()) or 1.0
-        return sum(w for t, w in weights.items() if t in own) / total
+        return coverage(self._weights(claim), own)
 
     def _weights(self, claim: str) -> dict[str, float]:
         return {t: self.idf(t) for t in set(terms(claim))}
@@ -286,7 +262,6 @@ class Verifier:
                   candidates: list[_Sentence]) -> list[int]:
         """Add a sentence when the claim joins two facts: one holding words or numbers the first lacks."""
         weights = self._weights(claim)
-        total = sum(weights.values()) or 1.0
         wanted_numbers = claim_numbers(claim)
         for i in pool[1:]:
             if len(chosen) == MAX_SUPPORT or row[i] < EXTRA_SUPPORT_MIN:
@@ -294,24 +269,29 @@ class Verifier:
             have_terms = set().union(*(terms(candidates[j].text) for j in chosen))
             have_numbers = set().union(*(numbers(candidates[j].text) for j in chosen))
             own = set(terms(candidates[i].text))
-            added = sum(w for t, w in weights.items() if t in own - have_terms) / total
+            added = coverage(weights, own - have_terms)
             if added >= EXTRA_COVERAGE or (wanted_numbers - have_numbers) & numbers(candidates[i].text):
                 chosen.append(i)
         return chosen
 
     @staticmethod
     def _number(numbering: dict[tuple[str, int, int], Citation], sentence: _Sentence) -> Citation:
-        key = (sentence.article.doc_id, sentence.start, sentence.end)
+        key = (sentence.source.doc_id, sentence.start, sentence.end)
         if key not in numbering:
-            numbering[key] = make_citation(len(numbering) + 1, sentence.article, sentence.start, sentence.end)
+            numbering[key] = make_citation(len(numbering) + 1, sentence.source, sentence.start, sentence.end)
         return numbering[key]
 
 
 def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Passage]) -> bool:
-    """Similar is not enough: every number of the claim must stand in its supporting sentences, and
-    every name in their passages (the name of the "he" in "he said" is often a sentence earlier)."""
-    if not claim_numbers(claim) <= set().union(*(numbers(s.text) for s in chosen)):
+    """Similar is not enough: every number of the claim must stand in its supporting sentences, every
+    name in their passages (the name of the "he" in "he said" is often a sentence earlier), and a
+    speaker the claim names ("Lavrov said ...") must be the speaker of one of those sentences."""
+    if not claim_numbers(claim) <= set().union(*(s.analysed.numbers for s in chosen)):
         return False
+    for speaker in claimed_speakers(claim):  # each sentence it rests on must be that speaker's
+        for sentence in chosen:
+            if not any(speaker == said.speaker or transliterated(speaker, said.speaker) for said in sentence.analysed.said):
+                return False
     cited = {s.passage for s in chosen}
     context = set().union(*(_terms(passages[n - 1].text) for n in cited))
     context_names = set().union(*(_names(passages[n - 1].text) for n in cited))
@@ -338,11 +318,28 @@ def _negations(text: str) -> set[str]:
     return {"not"} if re.search(r"\b(?:not|no|never|none|nothing)\b|n[’']t\b", text, re.I) else set()
 
 
+_ATTRIBUTED = re.compile(rf"(?:^|[,;:]\s+|\band\s+)((?:[A-Z][\w’'\-]*\s+){{0,3}}[A-Z][\w’'\-]*?)(?:['’]s)?\s+(?:(?:also|"
+                         rf"reportedly|has|had|have|later|then|earlier|previously|publicly|explicitly)\s+)*{_REPORTING}\b"
+                         rf"|\b[Aa]ccording to\s+(?:the\s+)?((?:[A-Z][\w’'\-]*\s+){{0,3}}[A-Z][\w’'\-]*)")
+
+
+def claimed_speakers(claim: str) -> list[str]:
+    """The speaker keys a claim attributes words to: "Lavrov said ...", "..., Peskov added",
+    "According to the Kremlin, ..."; not "Analysts said" nor "The minister said" (no name)."""
+    found = []
+    for m in _ATTRIBUTED.finditer(claim):
+        name = (m.group(1) or m.group(2)).split()
+        if name and name[-1].lower() not in ("the", "he", "she", "it", "they", "we", "i", "analysts", "officials",
+                                             "reports", "sources", "experts"):
+            found.append(speaker_key(name[-1]))
+    return found
+
+
 def names(text: str) -> list[str]:
     """Stemmed terms of the capitalised words a claim names (people, places, organisations). The first
     word counts only as a speaker ("Peskov has said ..."): otherwise it is capitalised anyway ("The
     Kremlin ...", "Analysts said ...")."""
-    words = _NAME.findall(text, 1)
+    words = CAPITALISED.findall(text, 1)
     if _SPEAKER.match(text):
         words.insert(0, text.split()[0])
     return [t for word in words for t in terms(word)]
@@ -357,7 +354,7 @@ def _known(name: str, context: set[str], context_names: set[str]) -> bool:
 
 @lru_cache(maxsize=256)
 def _names(text: str) -> frozenset[str]:
-    return frozenset(t for word in _NAME.findall(text) for t in terms(word))
+    return frozenset(t for word in CAPITALISED.findall(text) for t in terms(word))
 
 
 _REFUSAL_TERMS = frozenset(terms("articles passages say contain mention state provide answer include give specify "

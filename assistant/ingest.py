@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from . import corpus
 from .catalogue import DAMAGED, Catalogue
+from .analysis import analyse, sentence_spans
 from .chunking import chunk_article
 from .config import Settings
 from .locking import WriterLock
 from .store import COMPLETE, DELETED, WRITING, Store
-from .types import Article, Chunk, Embedder, IngestReport, Skipped
+from .types import Article, Chunk, Embedder, IngestReport, Sentence, Skipped
 
 
 def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embedder: Embedder,
@@ -99,15 +102,18 @@ class _Writer:
         self.lock = lock
         self.skipped = skipped
         self.pending: list[tuple[Article, list[Chunk]]] = []
+        self.spans: list[list[tuple[int, int]]] = []
         self.replacing: list[str] = []
         self.bar = _progress(progress)
 
     def add(self, article: Article, replacing: bool) -> None:
-        chunks = chunk_article(article, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens)
+        spans = sentence_spans(article.text)
+        chunks = chunk_article(article, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens, spans)
         if not chunks:
             self.skipped.append(Skipped(article.path, "no text to index"))
             return
         self.pending.append((article, chunks))
+        self.spans.append(spans)
         if replacing:
             self.replacing.append(article.doc_id)
         if sum(len(c) for _, c in self.pending) >= self.settings.ingest_batch_chunks:
@@ -116,8 +122,15 @@ class _Writer:
     def flush(self) -> None:
         if not self.pending:
             return
-        texts = [c.text for _, chunks in self.pending for c in chunks]
-        vectors = self.embedder.embed(texts)
+        # The analysis (mostly spaCy's parser, one thread) runs beside the embedding (ONNX, which leaves
+        # part of the second core idle): the texts to embed do not depend on it.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            analysing = pool.submit(analyse, [a for a, _ in self.pending], self.spans, self.settings.attribute)
+            texts = [c.text for _, chunks in self.pending for c in chunks]
+            vectors = self.embedder.embed(texts)
+            analysed = analysing.result()
+        self.pending = [(a, with_sentences(chunks, sentences))
+                        for (a, chunks), sentences in zip(self.pending, analysed)]
         items, at = [], 0
         for article, chunks in self.pending:
             items.append((article, chunks, vectors[at : at + len(chunks)]))
@@ -127,7 +140,12 @@ class _Writer:
         self.catalogue.written(records, {a.doc_id: chunks for a, chunks in self.pending})
         if self.bar is not None:
             self.bar.update(len(texts))
-        self.pending, self.replacing = [], []
+        self.pending, self.replacing, self.spans = [], [], []
+
+
+def with_sentences(chunks: list[Chunk], sentences: tuple[Sentence, ...]) -> list[Chunk]:
+    """Each chunk with the analysed sentences that overlap it."""
+    return [replace(c, sentences=tuple(s for s in sentences if s.start < c.end and s.end > c.start)) for c in chunks]
 
 
 def _prune(paths: list[Path], files: list[Path], seen: dict[str, str], store: Store,

@@ -9,56 +9,18 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-import re
 import sqlite3
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
 
-_WORD = re.compile(r"\w\w+|\d")
-_NAME = re.compile(r"\b[A-Z][\w’'\-]+")
+from .analysis import capitalised, name_form, terms, transliterated
+
 BM25_K1, BM25_B = 1.5, 0.75  # Lucene's defaults, as bm25s used them before
 CANDIDATES = 200  # FTS5's best matches rescored per search: at least 4x what is asked for
 COMMON_TERM_SHARE = 0.05  # in a large index, terms in more chunks than this share only score, not search
 COMMON_TERM_MIN_INDEX = 5000  # chunks: below this every query term searches
 SPELLING_CUTOFF = 0.8  # Witkoff/Witcooff and Alaskan/Alaska match; Kyiv/Kiev (0.75) does not
-_VOWELS = re.compile(r"[aeiouy]")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    from nltk.corpus import stopwords as nltk_stopwords
-
-    from .offline import use_bundled_nltk_data
-
-    use_bundled_nltk_data()
-    # nltk's 179 English stop words; bm25s's list had 33 (no "where", "from").
-    return frozenset(nltk_stopwords.words("english")) | {"said", "say", "says", "according", "tell", "told"}
-
-
-def transliterated(word: str, known: str) -> bool:
-    """Two spellings of one name that differ only in vowels, as transliterations do (Kyiv/Kiev,
-    Kharkiv/Kharkov, Zelensky/Zelenskiy): same first and last letter, same consonants in order."""
-    return (len(word) >= 4 and len(known) >= 4 and word[0] == known[0] and word[-1] == known[-1]
-            and _VOWELS.sub("", word) == _VOWELS.sub("", known))
-
-
-def _names_in(text: str) -> list[str]:
-    return [m.lower().replace("’", "'").removesuffix("'s").strip("'-") for m in _NAME.findall(text)]
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words: the vocabulary of the keyword index and of answer scoring."""
-    words = [w for w in _WORD.findall(text.lower().replace("’", "'")) if w not in stopwords()]
-    return _stemmer().stemWords(words)
 
 
 # FTS5's ascii tokenizer splits only at ASCII characters other than letters, digits and "_" (every
@@ -123,21 +85,22 @@ class KeywordIndex:
 
     # --- writing (inside the catalogue's transaction) -------------------------------------
 
-    def add(self, chunks: Iterable[tuple[str, str, str]]) -> None:
-        """(chunk_id, doc_id, text to index) triples; the text is the chunk with its article's title."""
+    def add(self, chunks: Iterable[tuple[str, str, str, Iterable[str]]]) -> None:
+        """(chunk_id, doc_id, text to index, names) rows: the text is the chunk with its article's title,
+        the names those analysis.py found in them."""
         self._size = None
         df: Counter[str] = Counter()
         names = {}
         article_names: set[tuple[str, str]] = set()
         stems: dict[str, list[str]] = {}  # a name recurs in every chunk of its article: stem it once
-        for cid, doc_id, text in chunks:
+        for cid, doc_id, text, chunk_names in chunks:
             words = terms(text)
             df.update(set(words))
             indexed = " ".join(words)
             rowid = self._db.execute("INSERT INTO chunks (chunk_id, doc_id, length, crc) VALUES (?, ?, ?, ?)",
                                      (cid, doc_id, len(words), _crc(indexed))).lastrowid
             self._db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (rowid, indexed))
-            for w in _names_in(text):
+            for w in map(name_form, chunk_names):
                 if w not in stems:
                     stems[w] = terms(w)
                 if t := stems[w]:
@@ -306,7 +269,7 @@ class KeywordIndex:
         import difflib
 
         found = set(terms(name))
-        for word in _names_in(name):
+        for word in map(name_form, capitalised(name)):
             if len(word) < 4 or self._db.execute("SELECT 1 FROM names WHERE word = ?", (word,)).fetchone():
                 continue
             prefixes = [word[:i] for i in range(4, len(word))]

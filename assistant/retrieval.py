@@ -1,17 +1,19 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank, then
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings, and for "what did X say" X's statements, fused by reciprocal rank, then
 ordered by what a reader of news means by a question: a passage holding, word for word, what the
 question quotes comes first, and then passages whose article names the people and places the
 question names."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from dataclasses import fields
 
+from .analysis import quoted
 from .answering import named_entities
+from .attribution import speaker_asked
 from .catalogue import Catalogue
 from .store import Store, split_chunk_id
-from .types import Embedder, Passage
+from .types import Chunk, Embedder, Passage
 
 RRF_K = 60  # the constant from Cormack et al.; damps the weight of the very top ranks
 CANDIDATES_PER_K, MIN_CANDIDATES = 4, 20
@@ -21,7 +23,6 @@ CANDIDATES_PER_K, MIN_CANDIDATES = 4, 20
 # the largest weight that costs nothing on the seeds alone (0.875 at 0 and 0.003, 0.833 at
 # 0.01, 0.792 when names decide before the fused score); inside the archive 0.750 at 0 and 0.003.
 NAME_WEIGHT = 0.003
-_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"")
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -32,9 +33,16 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def quoted(question: str) -> list[str]:
-    """What the question puts in quotation marks: “the agenda is not ready” or "not ready yet"."""
-    return [a or b for a, b in _QUOTED.findall(question)]
+def _spoken(question: str, catalogue: Catalogue, n: int) -> list[str]:
+    """For "what did X say about Y": the chunks of X's statements, those about Y first."""
+    asked = speaker_asked(question)
+    if asked is None:
+        return []
+    keys, _ = catalogue.resolve_speaker(asked.name)
+    if not keys:
+        return []
+    rows = catalogue.find_statements(keys, asked.about or question, n)
+    return list(dict.fromkeys(row["chunk_id"] for row, _ in rows))
 
 
 def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: Embedder,
@@ -51,13 +59,15 @@ def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: E
     names = [s for s in (catalogue.spellings(e) for e in named_entities(question)) if s]
     dense = store.query(embedder.embed([question])[0], n)
     quoting = [cid for text in quoted(question) for cid in catalogue.phrase(text, n, names)]
-    current = catalogue.current([*(c.chunk_id for c in dense), *quoting])
+    spoken = _spoken(question, catalogue, n)
+    current = catalogue.current([*(c.chunk_id for c in dense), *quoting, *spoken])
     dense = [c for c in dense if c.chunk_id in current]
     quoting = [cid for cid in dict.fromkeys(quoting) if cid in current]
+    spoken = [cid for cid in spoken if cid in current]
     sparse = catalogue.search(question, n)
     dense_ids = [c.chunk_id for c in dense]
     sparse_ids = [cid for cid, _ in sparse]
-    fused = dict(reciprocal_rank_fusion([dense_ids, sparse_ids, quoting]))
+    fused = dict(reciprocal_rank_fusion([dense_ids, sparse_ids, quoting, spoken]))
 
     doc_of = {cid: split_chunk_id(cid)[0] for cid in fused}
     covered = catalogue.names_covered(doc_of.values(), names)
@@ -71,8 +81,8 @@ def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: E
     dense_rank = {cid: r for r, cid in enumerate(dense_ids, 1)}
     sparse_rank = {cid: r for r, cid in enumerate(sparse_ids, 1)}
     return [
-        Passage(chunk_id=cid, doc_id=c.doc_id, title=c.title, text=c.text, start=c.start, end=c.end,
-                score=score[cid], dense_rank=dense_rank.get(cid), keyword_rank=sparse_rank.get(cid))
+        Passage(**{f.name: getattr(c, f.name) for f in fields(Chunk)}, score=score[cid],
+                dense_rank=dense_rank.get(cid), keyword_rank=sparse_rank.get(cid))
         for cid in order
         if (c := found.get(cid)) is not None
     ]

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from .analysis import VERSION as ANALYSIS_VERSION, dump_sentences, load_sentences
 from .config import shown_url
 from .errors import ConfigError, DocumentNotFoundError, IndexUnusableError, StoreUnavailableError
 from .types import Article, Chunk
@@ -26,17 +27,6 @@ from .types import Article, Chunk
 COMPLETE, WRITING, DELETED = "complete", "writing", "deleted"
 PAGE = 2000  # records or chunks per read: far below SQLite's variable limit, which one whole-index get() passed
 WHERE_IN = 500  # ids or doc_ids per call
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    chunk_id: str
-    doc_id: str
-    title: str
-    text: str
-    start: int
-    end: int
-    distance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -241,7 +231,8 @@ class Store:
                 embeddings=np.stack([v for _, _, v in part]).astype(np.float32),
                 documents=[c.text for _, c, _ in part],
                 metadatas=[{"doc_id": c.doc_id, "title": a.title, "start": c.start, "end": c.end,
-                            "index": c.index} for a, c, _ in part],
+                            "index": c.index, "analysis": ANALYSIS_VERSION, "sentences": dump_sentences(c.sentences)}
+                           for a, c, _ in part],
             )
         records = [replace(r, state=COMPLETE, updated_at=time.time()) for r in records]
         self._articles.update(ids=[r.doc_id for r in records], metadatas=[_metadata(r) for r in records])
@@ -271,7 +262,7 @@ class Store:
 
     # --- chunks ---------------------------------------------------------------------
 
-    def chunks_of(self, doc_ids: Sequence[str]) -> Iterator[StoredChunk]:
+    def chunks_of(self, doc_ids: Sequence[str]) -> Iterator[Chunk]:
         """The stored chunks of these articles, a few hundred articles per call."""
         doc_ids = list(doc_ids)
         for i in range(0, len(doc_ids), WHERE_IN):
@@ -280,22 +271,23 @@ class Store:
                              include=["documents", "metadatas"])
             yield from _present(got["ids"], got["documents"], got["metadatas"])
 
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         ids = list(ids)
-        found: dict[str, StoredChunk] = {}
+        found: dict[str, Chunk] = {}
         for i in range(0, len(ids), WHERE_IN):
             got = self._page(self._chunks, ids=ids[i : i + WHERE_IN], include=["documents", "metadatas"])
             found.update((c.chunk_id, c) for c in _present(got["ids"], got["documents"], got["metadatas"]))
         return found
 
     @_guarded
-    def query(self, embedding, n: int) -> list[StoredChunk]:
+    def query(self, embedding, n: int) -> list[Chunk]:
+        """The n nearest chunks, nearest first."""
         count = self._chunks.count()
         if count == 0:
             return []
         got = self._chunks.query(query_embeddings=np.asarray([embedding], dtype=np.float32), n_results=min(n, count),
-                                 include=["documents", "metadatas", "distances"])
-        return list(_present(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]))
+                                 include=["documents", "metadatas"])
+        return list(_present(got["ids"][0], got["documents"][0], got["metadatas"][0]))
 
 
 class _Guarded:
@@ -329,14 +321,13 @@ def _record(doc_id: str, m: dict | None) -> ArticleRecord:
                          state=m.get("state", COMPLETE), updated_at=float(m.get("updated_at", 0.0)))
 
 
-def _present(ids, documents, metadatas, distances=None) -> Iterator[StoredChunk]:
+def _present(ids, documents, metadatas) -> Iterator[Chunk]:
     """The chunks of a Chroma answer, less those another process deleted while it was being read
-    (their id comes back without a text or metadata)."""
-    for n, (cid, text, m) in enumerate(zip(ids, documents, metadatas)):
+    (their id comes back without a text or metadata). A chunk analysed by another version of
+    analysis.py comes back without sentences: the catalogue has its article rewritten."""
+    for cid, text, m in zip(ids, documents, metadatas):
         if m is not None and text is not None:
-            yield _stored(cid, text, m, distances[n] if distances is not None else None)
-
-
-def _stored(cid: str, text: str, m: dict, distance: float | None = None) -> StoredChunk:
-    return StoredChunk(chunk_id=cid, doc_id=m["doc_id"], title=m.get("title", ""), text=text,
-                       start=int(m["start"]), end=int(m["end"]), distance=distance)
+            current = m.get("analysis") == ANALYSIS_VERSION
+            yield Chunk(chunk_id=cid, doc_id=m["doc_id"], title=m.get("title", ""), text=text, start=int(m["start"]),
+                        end=int(m["end"]), index=int(m.get("index", split_chunk_id(cid)[2])),
+                        sentences=load_sentences(m["sentences"]) if current else ())

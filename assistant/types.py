@@ -45,27 +45,89 @@ class Article(_Serialisable):
 
 
 @dataclass(frozen=True)
+class Said(_Serialisable):
+    """A statement inside a sentence, and who made it (see attribution.py)."""
+
+    speaker: str  # one key per person or outlet across forms and articles: "lavrov", "guardian"
+    speaker_name: str  # the fullest name the article gives: "Sergei Lavrov"
+    as_written: str  # the words that name the speaker here: "Lavrov", "He", "the minister", "" inside a quote
+    role: str  # descriptions kept beside the name: "Russian Foreign Minister"
+    kind: str  # direct, reported, continuation, multi (a quote running on), outlet or unnamed
+    start: int  # the statement itself: article.text[start:end]
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence(_Serialisable):
+    """One sentence of an article with what analysis.py found in it, once, at ingest."""
+
+    start: int
+    end: int
+    names: tuple[str, ...] = ()  # capitalised names as written, the sentence's first word only when a name
+    numbers: tuple[str, ...] = ()  # as digits: "two" is "2", "1,200" is "1200"
+    said: tuple[Said, ...] = ()
+
+
+@dataclass(frozen=True)
 class Chunk(_Serialisable):
+    """A slice of an article that is embedded and searched: `text == article.text[start:end]`, with the
+    analysed sentences that overlap it."""
+
     doc_id: str
     index: int
     start: int
     end: int
     text: str
+    title: str = ""
+    sentences: tuple[Sentence, ...] = ()
+    chunk_id: str = ""  # given by the store: doc_id, content hash, index
 
 
 @dataclass(frozen=True)
-class Passage(_Serialisable):
+class Passage(Chunk):
     """A retrieved chunk, with where it ranked."""
 
-    chunk_id: str
-    doc_id: str
-    title: str
-    text: str
-    start: int
-    end: int
-    score: float  # fused reciprocal-rank score: higher is better
+    score: float = 0.0  # fused reciprocal-rank score: higher is better
     dense_rank: int | None = None
     keyword_rank: int | None = None
+
+    def inside(self) -> list[Sentence]:
+        """The sentences wholly inside the passage."""
+        return [s for s in self.sentences if s.start >= self.start and s.end <= self.end]
+
+    def quote(self, start: int, end: int) -> str:
+        return self.text[start - self.start : end - self.start]
+
+
+@dataclass(frozen=True)
+class Statement(_Serialisable):
+    """What `Assistant.statements()` returns: a statement with its speaker and where it stands."""
+
+    speaker: str
+    speaker_name: str
+    name_as_written: str
+    role: str
+    kind: str
+    doc_id: str
+    title: str
+    published: str
+    start: int
+    end: int
+    quote: str  # == article.text[start:end]
+    sentence_start: int
+    sentence_end: int
+    score: float = 0.0  # relevance to `about`
+
+
+@dataclass(frozen=True)
+class Speaker(_Serialisable):
+    """Who is quoted, how often and where: `Assistant.speakers()`."""
+
+    speaker: str
+    name: str  # the fullest name any article gives
+    roles: tuple[str, ...]
+    statements: int
+    doc_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from .corpus import JSON_SUFFIXES, SUPPORTED_SUFFIXES
 from .errors import AssistantError, ConfigError, CorpusError
-from .types import Answer, Article, Citation, IngestReport, Passage
+from .types import Answer, Article, Citation, IngestReport, Passage, Statement
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -87,6 +87,7 @@ def render_answer(answer: Answer, articles: Mapping[str, Article]) -> str:
         parts.append(f'<div class="qa-refusal"><span class="label">Not answered</span> {escape(answer.text)}</div>')
     else:
         parts.append(f'<div class="qa-answer">{render_answer_text(answer)}</div>')
+        parts.append(render_speakers(cited_speakers(answer)))
         parts.append(render_warnings(answer))
         parts.append(render_sources(answer.citations, articles, answer.passages))
     parts.append(render_status(answer))
@@ -195,6 +196,74 @@ def highlight(text: str, start: int, end: int, quote: tuple[int, int]) -> str:
         escape(text[qe:end]),
         " …" if text[end:].strip() else "",
     ))
+
+
+def cited_speakers(answer: Answer) -> list[str]:
+    """Who said the sentences the answer cites, as the analysis at ingest found (names, in order)."""
+    names: list[str] = []
+    for c in answer.citations:
+        for passage in answer.passages:
+            if passage.doc_id != c.doc_id:
+                continue
+            for sentence in passage.sentences:
+                if sentence.start <= c.start < sentence.end:
+                    names += [s.speaker_name for s in sentence.said if s.speaker != "unnamed" and s.speaker_name]
+    return list(dict.fromkeys(names))
+
+
+def render_speakers(names: Sequence[str]) -> str:
+    """"Said by" links: a click opens that speaker in the Who said what tab (see JS)."""
+    if not names:
+        return ""
+    links = ", ".join(f'<a class="speaker-link" href="#who-said-what">{escape(n)}</a>' for n in names)
+    return f'<div class="qa-speakers">Said by {links}</div>'
+
+
+def render_statements(statements: Sequence[Statement], articles: Mapping[str, Article]) -> str:
+    """A speaker's statements across articles: who, where and when, each marked in its sentence and article."""
+    if not statements:
+        return '<div class="who-empty">No statements found.</div>'
+    cards = []
+    for st in statements:
+        article = articles[st.doc_id]
+        role = f' <span class="who-role">{escape(st.role)}</span>' if st.role else ""
+        meta = " · ".join(escape(x) for x in (article.source, st.published) if x)
+        quote = (st.start, st.end)
+        if article.text[st.start:st.end] != st.quote:
+            body = f'<blockquote class="passage">{escape(st.quote)}</blockquote>'
+        else:
+            body = (f'<blockquote class="passage">{highlight(article.text, st.sentence_start, st.sentence_end, quote)}'
+                    f'</blockquote><details class="article"><summary>Open article</summary><div class="article-text">'
+                    f'{highlight(article.text, 0, len(article.text), quote)}</div></details>')
+        cards.append(f'<div class="source statement"><div class="source-head"><span class="who-name">'
+                     f'{escape(st.speaker_name or st.speaker)}</span>{role} <span class="who-kind">{escape(st.kind)}'
+                     f'</span></div><div class="source-head"><span class="source-title">{escape(st.title)}</span>'
+                     f'<span class="source-meta">{meta}</span></div>{body}</div>')
+    return f'<div class="who">{"".join(cards)}</div>'
+
+
+def who_said(assistant: Assistant, speaker: str | None, about: str | None) -> str:
+    """The Who said what view for a name (as typed or picked) and an optional subject; one line on error."""
+    speaker = (speaker or "").strip() or None
+    about = (about or "").strip() or None
+    if speaker is None:
+        return render_error("pick or type a name")
+    try:
+        statements = assistant.statements(speaker, about=about, k=50)
+        articles = {st.doc_id: assistant.document(st.doc_id) for st in statements}
+    except AssistantError as e:
+        return render_error(str(e))
+    if not statements and about:
+        return f'<div class="who-empty">{escape(speaker)} is quoted, but not about “{escape(about)}”.</div>'
+    return render_statements(statements, articles)
+
+
+def speaker_choices(assistant: Assistant) -> list[tuple[str, str]]:
+    try:
+        return [(f"{s.name} ({s.statements})", s.name) for s in assistant.speakers()]
+    except AssistantError as e:
+        _warn(str(e))
+        return []
 
 
 _TIMINGS = (("rewrite", "rewrite"), ("retrieve", "retrieval"), ("first_token", "first token"),
@@ -378,6 +447,11 @@ CSS = """
 .source details summary { cursor: pointer; color: var(--color-accent); font-size: .9em; }
 .article-text { white-space: pre-wrap; max-height: 18em; overflow-y: auto; font-size: .9em;
   border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .5em .7em; margin-top: .3em; }
+.qa-speakers { font-size: .9em; margin: .3em 0; }
+.speaker-link { cursor: pointer; color: var(--color-accent); }
+.who-name { font-weight: 700; }
+.who-role, .who-kind { color: var(--body-text-color-subdued); font-size: .85em; margin-left: .4em; }
+.who .statement mark { background: #fde047; color: #111827; }
 .qa-status { color: var(--body-text-color-subdued); font-size: .8em; margin-top: .4em; }
 """
 
@@ -394,6 +468,20 @@ JS = """
     if (!mark) return;
     box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
     details.scrollIntoView({block: 'nearest'});
+  }, true);
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element && event.target.closest('.speaker-link');
+    if (!link) return;
+    event.preventDefault();
+    [...document.querySelectorAll('button[role="tab"]')].find((b) => b.textContent.trim() === 'Who said what')?.click();
+    const fill = (tries) => {  // the tab's inputs exist once it has been shown
+      const box = document.querySelector('#who-speaker input, #who-speaker textarea');
+      if (!box) { if (tries > 0) setTimeout(() => fill(tries - 1), 100); return; }
+      box.value = link.textContent;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(() => document.querySelector('#who-find')?.click(), 100);
+    };
+    fill(30);
   }, true);
   document.addEventListener('click', (event) => {
     const cite = event.target instanceof Element && event.target.closest('.cite:not(.missing)');
@@ -445,6 +533,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                   "(an upload never replaces an article from another file unless this is ticked)")
             report = gr.HTML(elem_id="upload-report")
 
+        with gr.Tab("Who said what") as who_tab:
+            with gr.Row(equal_height=True):
+                pick = gr.Dropdown(choices=[], elem_id="who-pick", label="Quoted in the articles", scale=2,
+                                   allow_custom_value=False)
+                speaker = gr.Textbox(elem_id="who-speaker", label="Name", placeholder="Lavrov, The Guardian…", scale=2)
+                about = gr.Textbox(elem_id="who-about", label="About (optional)", placeholder="the agenda", scale=2)
+                find = gr.Button("Find", elem_id="who-find", variant="primary", scale=1)
+            statements = gr.HTML(elem_id="who-statements")
+
         chat = dict(fn=respond, inputs=[question, chatbot, history], outputs=[chatbot, history, question],
                     concurrency_id="chat", concurrency_limit=CHAT_CONCURRENCY, show_progress="hidden")
         question.submit(api_name="ask", **chat)
@@ -457,6 +554,15 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         files.upload(upload, inputs=[files, replace], outputs=[report, table], concurrency_limit=1,
                      api_name="upload").then(lambda: None, outputs=files, queue=False, api_visibility="private")
         articles_tab.select(lambda: article_rows(assistant), outputs=table, api_visibility="private")
+        who_tab.select(lambda: gr.update(choices=speaker_choices(assistant)), outputs=pick, api_visibility="private")
+        pick.input(lambda name: name, inputs=pick, outputs=speaker, queue=False, api_visibility="private").then(
+            lambda name, subject: who_said(assistant, name, subject), inputs=[speaker, about], outputs=statements,
+            api_visibility="private")
+        who = dict(fn=lambda name, subject: who_said(assistant, name, subject), inputs=[speaker, about],
+                   outputs=statements)
+        find.click(api_name="said", **who)
+        speaker.submit(api_visibility="private", **who)
+        about.submit(api_visibility="private", **who)
     return app
 
 

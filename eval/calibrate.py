@@ -1,8 +1,10 @@
-"""Tune the extractive refusal threshold on eval/calibration.jsonl (never on the evaluation set).
+"""Tune the extractive answer's thresholds on eval/calibration.jsonl (never on the evaluation set).
 
 Prints, for each question, the best sentence's score and whether the question names
 something no article mentions, then the threshold that best separates answerable
-from unanswerable questions (balanced accuracy). Usage: python eval/calibrate.py
+from unanswerable questions (balanced accuracy); then, on the attribution questions,
+how each SPEAKER_WEIGHT does (an answerable one is right when a citation holds its
+evidence, an unanswerable one when it is refused). Usage: python eval/calibrate.py
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant import Assistant
+from assistant import Assistant, answering
 from assistant.answering import score_sentences, unknown_entities
 
 HERE = Path(__file__).resolve().parent
@@ -22,8 +24,7 @@ def features(assistant: Assistant, question: str) -> tuple[float, bool]:
     if unknown_entities(question, keyword):
         return 0.0, True
     passages = assistant.retrieve(question)
-    articles = {p.doc_id: assistant.document(p.doc_id) for p in passages}
-    scored = [s for s in score_sentences(question, passages, articles, assistant.embedder, keyword)]
+    scored = score_sentences(question, passages, assistant.embedder, keyword)
     return (scored[0].score if scored else 0.0), False
 
 
@@ -44,6 +45,21 @@ def main() -> None:
             best = ((tpr + tnr) / 2, t, tpr, tnr)
     print(f"best threshold {best[1]:.3f}: balanced accuracy {best[0]:.3f} "
           f"(answered {best[2]:.0%} of answerable, refused {best[3]:.0%} of unanswerable)", file=sys.stderr)
+    speaker_weights(assistant, records)
+
+
+def speaker_weights(assistant: Assistant, records: list[dict]) -> None:
+    questions = [r for r in records if r.get("category") == "attribution"]
+    for weight in (0.0, 0.25, 0.5, 0.75, 0.9):
+        answering.SPEAKER_WEIGHT = weight  # a calibration run tries each value; the module keeps the chosen one
+        right = 0
+        for r in questions:
+            answer = assistant.ask(r["question"], mode="extractive")
+            if r["answerable"]:
+                right += any(e in c.quote or c.quote in e for c in answer.citations for e in r["evidence"])
+            else:
+                right += answer.refused
+        print(f"SPEAKER_WEIGHT {weight:.2f}: {right} of {len(questions)} attribution questions right", file=sys.stderr)
 
 
 if __name__ == "__main__":

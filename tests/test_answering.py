@@ -58,7 +58,7 @@ def test_a_name_spelt_another_way_still_finds_its_article(seed_assistant):
 
 
 def test_transliterations_match_but_different_names_do_not():
-    from assistant.keyword import transliterated
+    from assistant.analysis import transliterated
 
     assert transliterated("kyiv", "kiev") and transliterated("kharkiv", "kharkov")
     assert not transliterated("scholz", "school") and not transliterated("kyiv", "kyle")

@@ -3,7 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_text, count_tokens, sentence_spans
+from assistant.analysis import sentence_spans
+from assistant.chunking import chunk_text, count_tokens
 from conftest import SEEDS
 
 WORDS = ["Dr.", "U.S.", "Mr.", "said", "the", "agenda", "“quote”", "‘inner’", "Putin", "a", "3.5", "22%",

@@ -9,10 +9,12 @@ from __future__ import annotations
 from conftest import ARTIFACTS, ROOT
 
 from assistant.evaluation import (
+    ATTRIBUTION_METRICS,
     DEFAULT_THRESHOLDS,
     QUALITY_METRICS,
     check_thresholds,
     load_questions,
+    load_statement_labels,
     load_thresholds,
     render_tables,
     run_evaluation,
@@ -25,15 +27,19 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 def test_thresholds_name_real_metrics_in_the_right_direction():
     thresholds = load_thresholds(DEFAULT_THRESHOLDS)
     assert thresholds["min"] and thresholds["max"]
-    unknown = (set(thresholds["min"]) | set(thresholds["max"])) - set(QUALITY_METRICS)
+    unknown = (set(thresholds["min"]) | set(thresholds["max"])) - set(QUALITY_METRICS) - set(ATTRIBUTION_METRICS)
     assert not unknown, f"thresholds for unknown metrics: {sorted(unknown)}"
-    assert set(thresholds["max"]) == {"false_refusal_rate", "wrong_source_rate"}  # the rates where lower is better
+    # the rates where lower is better, and words in the wrong mouth, which must never happen
+    assert set(thresholds["max"]) == {"false_refusal_rate", "wrong_source_rate", "wrong_speaker_answers"}
+    assert thresholds["max"]["wrong_speaker_answers"] == 0
+    assert {"statement_precision", "statement_recall", "speaker_accuracy"} <= set(thresholds["min"])
     assert thresholds["min"]["quote_fidelity"] == 1.0  # a misquote is never acceptable
 
 
 def test_extractive_evaluation_meets_the_thresholds(seed_assistant):
     questions = load_questions(QUESTIONS)
-    report = run_evaluation(seed_assistant, questions, mode="extractive", questions_file=QUESTIONS)
+    report = run_evaluation(seed_assistant, questions, mode="extractive", questions_file=QUESTIONS,
+                            labels=load_statement_labels())
     # Kept for whoever has to read a failure (tests/artifacts/ is not in git).
     write_reports(report, ARTIFACTS, "eval-gate")
 

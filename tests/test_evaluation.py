@@ -28,7 +28,6 @@ from assistant.evaluation import (
     latency,
     load_questions,
     missing_evidence,
-    normalise,
     overlaps,
     percentile,
     quote_is_verbatim,
@@ -69,6 +68,8 @@ def passage(doc_id: str, start: int, end: int) -> dict:
 
 
 def test_normalise_straightens_curly_quotes_lowercases_and_collapses_whitespace():
+    from assistant.analysis import normalise
+
     assert normalise("  He SAID “Don’t\n\tgo”  ") == 'he said "don\'t go"'
     assert normalise("‘a’") == "'a'"
 

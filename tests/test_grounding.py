@@ -231,7 +231,7 @@ def test_support_threshold_separates_paraphrases_from_unsupported_claims(assista
 
 
 def test_quote_matching_ignores_curly_quotes_case_and_ellipses(assistant):
-    article = assistant.document(LAVROV_DOC)
+    article = assistant.document(LAVROV_DOC).text
     assert quote_found("The agenda is not ready yet", [article])
     assert quote_found("Lavrov, Russian Foreign Minister … the agenda for the meeting was ready", [article])
     assert not quote_found("the agenda is ready", [article])

@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS
 
 from assistant import corpus
-from assistant.chunking import chunk_article, sentence_spans
+from assistant.analysis import capitalised, sentence_spans
 from assistant.keyword import KeywordIndex
 
 
@@ -17,7 +17,8 @@ def documents():
     articles = corpus.load([SEEDS]).articles
     sentences = [a.text[s:e] for a in articles for s, e in sentence_spans(a.text)]
     rng = random.Random(5)
-    return {f"doc{i}": [(f"doc{i}::h::{j}", f"doc{i}", " ".join(rng.sample(sentences, 4))) for j in range(3)]
+    texts = {(i, j): " ".join(rng.sample(sentences, 4)) for i in range(40) for j in range(3)}
+    return {f"doc{i}": [(f"doc{i}::h::{j}", f"doc{i}", texts[i, j], capitalised(texts[i, j])) for j in range(3)]
             for i in range(40)}
 
 

@@ -111,7 +111,7 @@ def test_markers_without_a_quote_and_unsupported_text_are_marked():
 
 
 def test_a_refusal_is_shown_as_one_with_status_and_no_sources():
-    passage = Passage("c1", "harbour", "t", "text", 0, 4, 0.1)
+    passage = Passage(chunk_id="c1", doc_id="harbour", index=0, title="t", text="text", start=0, end=4, score=0.1)
     answer = Answer(question="q", text="The articles don't say. None mentions Merkel.", refused=True,
                     mode="extractive", passages=(passage,), timings={"retrieve": 0.031, "answer": 0.006},
                     rewritten_question="q")
@@ -149,7 +149,8 @@ def test_the_passage_shown_stays_inside_the_retrieved_passage_and_starts_at_a_wo
     start = text.index("word200")
     end = start + len("word200")
     article = Article(doc_id="d", title="t", text=text)
-    passage = Passage("d::x::0", "d", "t", text[start - 100:end + 1000], start - 100, end + 1000, 0.1)
+    passage = Passage(chunk_id="d::x::0", doc_id="d", index=0, title="t", text=text[start - 100:end + 1000],
+                      start=start - 100, end=end + 1000, score=0.1)
     lo, hi = passage_window(Citation(1, "d", "t", "word200", start, end), article, [passage])
 
     assert lo == start - 100

@@ -114,6 +114,34 @@ def test_an_answer_marks_its_quote_and_opens_the_article_at_it(page):
     page.screenshot(path=ARTIFACTS / "ui-refusal.png")
 
 
+def test_a_speaker_named_in_an_answer_leads_to_their_statements_marked_in_their_articles(page):
+    ask(page, "What did Lavrov say Trump proposed at the summit?")
+    answer = page.locator("#chat .qa").last
+    link = answer.locator(".qa-speakers .speaker-link")
+    assert link.count() >= 1 and "Lavrov" in link.first.inner_text()  # "He said that Trump proposed ..." is his
+    link.first.click()
+
+    cards = page.locator("#who-statements .statement")
+    try:
+        cards.first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    finally:
+        page.screenshot(path=ARTIFACTS / "ui-who-said-what.png")
+    assert page.locator("#who-speaker textarea, #who-speaker input").first.input_value() == "Lavrov"
+    names = set(page.locator("#who-statements .who-name").all_inner_texts())
+    assert names and all("Lavrov" in n for n in names)  # nobody else's words
+    marks = page.locator("#who-statements .passage mark").all_inner_texts()
+    assert any("the agenda is not ready yet" in m for m in marks)
+    assert any("Trump proposed" in m for m in marks)
+    page.screenshot(path=ARTIFACTS / "ui-who-said-what.png")
+
+    page.fill("#who-speaker textarea, #who-speaker input", "Witcooff")
+    page.click("#who-find")
+    error = page.locator("#who-statements .qa-error")
+    error.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "Witcooff" in error.inner_text()
+    assert page.locator("#who-statements .statement").count() == 0
+
+
 def test_an_uploaded_hostile_article_is_shown_as_text_and_runs_nothing(page, app_url):
     _, index_dir = app_url
     page.get_by_role("tab", name="Articles").click()

@@ -1,0 +1,202 @@
+"""Text analysis, done once per article at ingest: sentences with their offsets, the names and
+numbers in each, and who is speaking (attribution.py). The result rides with every chunk into
+the index, so retrieval, answering, verification, the UI and the evaluation read it instead of
+working it out again; the few helpers they apply to text of their own (a question, a model's
+answer) live here too, so there is one idea of a sentence, a name, a number and a term.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from .types import Article, Sentence
+
+VERSION = "1"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
+
+_WORD = re.compile(r"\w\w+|\d")
+CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")
+_VOWELS = re.compile(r"[aeiouy]")
+DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000", "million": "1000000",
+                      "billion": "1000000000", "dozen": "12", "first": "1", "second": "2", "third": "3",
+                      "fourth": "4", "fifth": "5", "half": "50", "twice": "2"})
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    from nltk.tokenize import PunktTokenizer
+
+    from .offline import use_bundled_nltk_data
+
+    use_bundled_nltk_data()
+    # The trained English model knows "Dr.", "U.S." and friends; the untrained default does not.
+    return PunktTokenizer("english")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as (start, end) offsets into `text`.
+
+    Lines are split first: in news text a line break always ends a sentence
+    (headlines, captions and bylines have no full stop).
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        base = start + line.start()
+        for s, e in _punkt().span_tokenize(line.group()):
+            s, e = base + s, base + e
+            # Punkt can leave a closing curly quote at the start of the next sentence.
+            if spans and text[s] in "”’" and spans[-1][1] >= base:
+                spans[-1] = (spans[-1][0], e)
+                continue
+            if text[s:e].strip():
+                spans.append((s, e))
+    return spans
+
+
+# --- terms, names, numbers ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from nltk.corpus import stopwords as nltk_stopwords
+
+    from .offline import use_bundled_nltk_data
+
+    use_bundled_nltk_data()
+    # nltk's 179 English stop words; bm25s's list had 33 (no "where", "from").
+    return frozenset(nltk_stopwords.words("english")) | {"said", "say", "says", "according", "tell", "told"}
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: the vocabulary of the keyword index and of answer scoring."""
+    words = [w for w in _WORD.findall(text.lower().replace("’", "'")) if w not in stopwords()]
+    return _stemmer().stemWords(words)
+
+
+def coverage(weights: Mapping[str, float], present: set[str] | frozenset[str]) -> float:
+    """The share of the weighted terms that are present: how much of a question or claim a sentence holds."""
+    total = sum(weights.values()) or 1.0
+    return sum(w for t, w in weights.items() if t in present) / total
+
+
+def transliterated(word: str, known: str) -> bool:
+    """Two spellings of one name that differ only in vowels, as transliterations do (Kyiv/Kiev,
+    Kharkiv/Kharkov, Zelensky/Zelenskiy): same first and last letter, same consonants in order."""
+    return (len(word) >= 4 and len(known) >= 4 and word[0] == known[0] and word[-1] == known[-1]
+            and _VOWELS.sub("", word) == _VOWELS.sub("", known))
+
+
+def name_form(word: str) -> str:
+    """A capitalised word as the name tables keep it: lower case, straight apostrophe, no possessive."""
+    return word.lower().replace("’", "'").removesuffix("'s").strip("'-")
+
+
+def capitalised(text: str, skip_first: bool = False) -> list[str]:
+    """Capitalised words as written, possessives and stray punctuation stripped. `skip_first`: a
+    sentence's first word is capitalised anyway, so it is not taken for a name."""
+    found = [m.group() for m in CAPITALISED.finditer(text)]
+    if skip_first and found and text.lstrip(" \t“\"‘'(").startswith(found[0]):
+        found = found[1:]
+    return [w for w in (re.sub(r"['’]s$", "", w).strip("’'-") for w in found) if w]
+
+
+def numbers(text: str) -> set[str]:
+    """Digits as written (thousands separators dropped), and number words as digits."""
+    found = {n.replace(",", "").rstrip(".") for n in DIGITS.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _NUMBER_WORDS}
+    return found
+
+
+def normalise(text: str) -> str:
+    """Curly quotes made straight, whitespace collapsed, case folded: what a verbatim match ignores."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split()).casefold()
+
+
+_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"")
+
+
+def quoted(question: str) -> list[str]:
+    """What a question puts in quotation marks: “the agenda is not ready” or "not ready yet"."""
+    return [a or b for a, b in _QUOTED.findall(question)]
+
+
+def ascii_folded(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+# --- the analysis of an article -----------------------------------------------------------------
+
+
+def analyse(articles: Sequence[Article], spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+            attribute: bool = True) -> list[tuple[Sentence, ...]]:
+    """Each article's sentences with their names, numbers and statements. Articles are analysed
+    together so the parser sees one batch. `spans`: the articles' sentence offsets, when known."""
+    from .attribution import attribute_statements
+
+    spans = [sentence_spans(a.text) for a in articles] if spans is None else spans
+    said = attribute_statements(articles, spans) if attribute else [{} for _ in articles]
+    return [tuple(_sentence(a.text, s, e, found.get((s, e), ()), _article_names(a.text, sentence_spans_of))
+                  for s, e in sentence_spans_of)
+            for a, sentence_spans_of, found in zip(articles, spans, said)]
+
+
+def _article_names(text: str, spans: Iterable[tuple[int, int]]) -> frozenset[str]:
+    """Capitalised words that stand inside a sentence somewhere in the article: those are names even
+    where they open a sentence ("Lavrov said ..."), unlike "However" or "The"."""
+    key = (len(text), hash(text))
+    if _NAMES_CACHE.get("key") != key:
+        _NAMES_CACHE.clear()
+        _NAMES_CACHE["key"] = key
+        _NAMES_CACHE["names"] = frozenset(w for s, e in spans for w in capitalised(text[s:e], skip_first=True))
+    return _NAMES_CACHE["names"]  # type: ignore[return-value]
+
+
+_NAMES_CACHE: dict[str, object] = {}
+
+
+def _sentence(text: str, start: int, end: int, said, article_names: frozenset[str]) -> Sentence:
+    words = capitalised(text[start:end])
+    inner = capitalised(text[start:end], skip_first=True)
+    names = [w for w in words[: len(words) - len(inner)] if w in article_names] + inner
+    return Sentence(start=start, end=end, names=tuple(dict.fromkeys(names)),
+                    numbers=tuple(sorted(numbers(text[start:end]))), said=tuple(said))
+
+
+# --- stored with every chunk (as one metadata string: Chroma keeps flat values) -------------------
+
+
+def dump_sentences(sentences: Sequence[Sentence]) -> str:
+    import json
+
+    return json.dumps([[s.start, s.end, list(s.names), list(s.numbers),
+                        [[a.speaker, a.speaker_name, a.as_written, a.role, a.kind, a.start, a.end] for a in s.said]]
+                       for s in sentences], ensure_ascii=False, separators=(",", ":"))
+
+
+def load_sentences(raw: str) -> tuple[Sentence, ...]:
+    import json
+
+    from .types import Said
+
+    return tuple(Sentence(start=s, end=e, names=tuple(names), numbers=tuple(nums),
+                          said=tuple(Said(*fields) for fields in said))
+                 for s, e, names, nums, said in json.loads(raw))

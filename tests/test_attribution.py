@@ -1,0 +1,217 @@
+"""Who said what: statements and their speakers found at ingest, stored with the index, searchable
+through the API and the CLI, and used to answer "what did X say" questions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import LAVROV_DOC, SEEDS, run_cli
+
+from assistant import Assistant, Settings
+from assistant.analysis import analyse
+from assistant.errors import QuestionError, SpeakerNotFoundError
+from assistant.evaluation import load_statement_labels, score_statements
+from assistant.types import Article
+
+
+def said(text: str, title: str = "A headline") -> list[tuple[str, list[str]]]:
+    """(sentence, speaker keys) for each sentence of a made-up article."""
+    article = Article(doc_id="t", title=title, text=f"{title}\n{text}")
+    (sentences,) = analyse([article])
+    return [(article.text[s.start:s.end], [a.speaker for a in s.said]) for s in sentences]
+
+
+def speakers_of(text: str) -> list[list[str]]:
+    return [keys for _, keys in said(text)][1:]  # without the headline
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    ("Lavrov said the agenda was not ready.", "lavrov"),
+    ("“The agenda is not ready,” said Lavrov.", "lavrov"),
+    ("Lavrov told NBC that the agenda was not ready.", "lavrov"),
+    ("According to Lavrov, the agenda is not ready.", "lavrov"),
+    ("Lavrov stated in an interview that the agenda was not ready.", "lavrov"),
+    ("Trump wrote on Truth Social that the war must end.", "trump"),
+    ("Peskov: “The agenda is not ready.”", "peskov"),
+    ("In Peskov's words, the agenda is not ready.", "peskov"),
+    ("The Guardian reported that the talks had stalled.", "guardian"),
+    ("The Kremlin said a lot needs to be decided.", "kremlin"),
+    ("Russian media reported that the summit was off.", "russian media"),
+    ("A senior official said the talks had stalled.", "unnamed"),
+])
+def test_each_form_of_attribution_finds_its_speaker(sentence, speaker):
+    assert speakers_of(sentence) == [[speaker]]
+
+
+def test_a_sentence_that_only_mentions_someone_holds_no_statement():
+    assert speakers_of("Trump met Putin in Alaska on Friday. Zelensky arrived in Washington later.") == [[], []]
+
+
+def test_a_headline_is_nobodys_statement():
+    assert said("Lavrov said the agenda was not ready.", title="Lavrov says the agenda is not ready")[0][1] == []
+
+
+def test_pronouns_and_roles_continue_the_most_recent_compatible_speaker():
+    text = ("Russian Foreign Minister Sergei Lavrov spoke to NBC on Sunday. Lavrov said the agenda was not ready. "
+            "Trump met Zelensky in Washington. He said that Trump proposed some views. "
+            "The Russian foreign minister added that Russia was flexible. "
+            "The Bloomberg news agency reported that talks stalled. It said that Europe was worried.")
+    assert speakers_of(text) == [[], ["lavrov"], [], ["lavrov"], ["lavrov"], ["bloomberg news agency"],
+                                 ["bloomberg news agency"]]
+
+
+def test_a_quotation_over_several_sentences_is_its_speakers_throughout():
+    text = ("Ukrainian President Volodymyr Zelensky spoke after the meeting. “We want this. We are ready. "
+            "Putin doesn’t want it,” he said. "
+            "The meeting ended at noon.")
+    assert speakers_of(text) == [[], ["zelensky"], ["zelensky"], ["zelensky"], []]
+
+
+def test_a_quotation_introduced_by_a_colon_is_its_speakers():
+    text = "Mykola Bielieskov, a senior analyst, said:\n“It’s a matter of pressure. Constant pressure.”"
+    assert speakers_of(text) == [["bielieskov"], ["bielieskov"], ["bielieskov"]]
+
+
+def test_one_person_has_one_key_across_forms_and_articles(seed_assistant):
+    first = Article(doc_id="a", title="One", text="One\nRussian Foreign Minister Sergei Lavrov said talks would go on.")
+    second = Article(doc_id="b", title="Two", text="Two\nSergey Lavrov told reporters that the agenda was ready.")
+    assert {a.speaker for s in sum(analyse([first, second]), ()) for a in s.said} == {"lavrov"}
+    third = Article(doc_id="c", title="Three", text="Three\nZelenskyy said the war must end. Zelenskiy added more.")
+    assert {a.speaker for s in analyse([third])[0] for a in s.said} == {"zelensky"}
+
+
+def test_every_statement_is_the_articles_text_at_its_offsets(seed_assistant):
+    statements = seed_assistant.statements(k=1000)
+    assert len(statements) > 80
+    for s in statements:
+        text = seed_assistant.document(s.doc_id).text
+        assert text[s.start:s.end] == s.quote
+        assert s.sentence_start <= s.start < s.end <= s.sentence_end
+
+
+def test_lavrov_on_the_agenda_and_his_pronoun_continuation(seed_assistant):
+    found = seed_assistant.statements("Lavrov", about="agenda", k=5)
+    assert found and all(s.speaker == "lavrov" for s in found)
+    assert "the agenda is not ready yet" in found[0].quote or "the agenda is not ready yet" in found[1].quote
+    assert found[0].doc_id == LAVROV_DOC and found[0].role == "Russian Foreign Minister" and found[0].title
+    everything = seed_assistant.statements("Sergey Lavrov", k=50)
+    text = seed_assistant.document(LAVROV_DOC).text
+    he_said = [s for s in everything if text[s.sentence_start:].startswith("He said that Trump proposed")]
+    assert len(he_said) == 1 and he_said[0].kind == "continuation" and he_said[0].name_as_written == "He"
+
+
+def test_speakers_lists_who_is_quoted_how_often_and_where(seed_assistant):
+    speakers = {s.speaker: s for s in seed_assistant.speakers()}
+    assert speakers["trump"].statements >= speakers["lavrov"].statements >= 3
+    assert speakers["lavrov"].doc_ids == (LAVROV_DOC,)
+    assert "unnamed" not in speakers and "nixon" not in speakers  # Nixon is in a photo, saying nothing
+
+
+def test_an_unknown_speaker_is_one_clear_error_offering_close_spellings(seed_assistant):
+    with pytest.raises(SpeakerNotFoundError, match="did you mean lavrov"):
+        seed_assistant.statements("Lavrof")
+    with pytest.raises(SpeakerNotFoundError, match="quote nothing"):
+        seed_assistant.statements("Nixon")
+    with pytest.raises(QuestionError, match="speaker is empty"):
+        seed_assistant.statements("  ")
+    with pytest.raises(QuestionError, match="number of statements"):
+        seed_assistant.statements("Lavrov", k=0)
+
+
+def test_statements_follow_their_article_through_change_and_removal(seed_assistant, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    story = folder / "story.txt"
+    story.write_text("Harbour news\nMayor Jane Okafor said the harbour would reopen in March.\n", encoding="utf-8")
+    seed_assistant.ingest([folder])
+    assert [s.quote for s in seed_assistant.statements("Okafor")] == ["the harbour would reopen in March"]
+    seed_assistant.ingest([folder])  # unchanged: nothing doubled
+    assert len(seed_assistant.statements("Okafor")) == 1
+    story.write_text("Harbour news\nOkafor told reporters that the harbour stays shut.\n", encoding="utf-8")
+    seed_assistant.ingest([folder])
+    assert [s.quote for s in seed_assistant.statements("Okafor")] == ["that the harbour stays shut"]
+    story.unlink()
+    seed_assistant.ingest([folder], prune=True)
+    with pytest.raises(SpeakerNotFoundError):
+        seed_assistant.statements("Okafor")
+
+
+def test_statements_live_in_chroma_so_a_lost_catalogue_gets_them_back(seed_index, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index, index_dir)
+    before = [s.to_dict() for s in Assistant(index_dir=index_dir, corpus=[]).statements(k=1000)]
+    for catalogue in index_dir.glob("catalogue-*"):
+        catalogue.unlink()
+    after = [s.to_dict() for s in Assistant(index_dir=index_dir, corpus=[]).statements(k=1000)]
+    assert after == before and len(before) > 80
+
+
+def test_statements_are_shared_through_a_chroma_server(chroma_server, tmp_path):
+    _, url = chroma_server
+    writer = Assistant(index_dir=tmp_path / "a", corpus=[SEEDS], chroma_url=url)
+    reader = Assistant(index_dir=tmp_path / "b", corpus=[], chroma_url=url)
+    written = [s.to_dict() for s in writer.statements("Lavrov", k=50)]
+    assert written and [s.to_dict() for s in reader.statements("Lavrov", k=50)] == written
+
+
+def test_what_someone_did_not_say_is_refused_saying_so(seed_assistant):
+    answer = seed_assistant.ask("What did Nixon say to Khrushchev?", mode="extractive")
+    assert answer.refused and "mention Nixon but quote nothing from Nixon" in answer.text
+    answer = seed_assistant.ask("What did Lavrov say about Tomahawk missiles?", mode="extractive")
+    assert answer.refused and "quote nothing from Lavrov about Tomahawk missiles" in answer.text
+
+
+def test_a_what_did_x_say_answer_quotes_x_and_names_a_pronoun_speaker(seed_assistant):
+    answer = seed_assistant.ask("What did Lavrov say Trump proposed at the summit?", mode="extractive")
+    assert "He said that Trump proposed" in answer.text and answer.text.startswith("Lavrov: ")
+    text = seed_assistant.document(LAVROV_DOC).text
+    assert all(text[c.start:c.end] == c.quote for c in answer.citations)
+
+
+def test_a_claim_naming_a_speaker_must_cite_that_speakers_words(seed_assistant):
+    passages = seed_assistant.retrieve("What did Lavrov say about the agenda?", 3)
+    n = next(i for i, p in enumerate(passages, 1) if "the agenda is not ready yet" in p.text)
+    right = seed_assistant.verify(f"Lavrov said the agenda for the meeting is not ready yet [{n}].", passages)
+    wrong = seed_assistant.verify(f"Zelensky said the agenda for the meeting is not ready yet [{n}].", passages)
+    assert right.citations and not right.unsupported
+    assert not wrong.citations and wrong.unsupported  # Zelensky is in that passage, but did not say it
+
+
+def test_said_on_the_command_line(seed_index):
+    result = run_cli("--index-dir", str(seed_index), "said", "Lavrov", "--about", "agenda")
+    assert result.returncode == 0, result.stderr
+    assert "the agenda is not ready yet" in result.stdout and LAVROV_DOC in result.stdout
+    listed = json.loads(run_cli("--index-dir", str(seed_index), "said", "Lavrov", "--json").stdout)
+    assert {s["speaker"] for s in listed} == {"lavrov"}
+    assert any(s["quote"].startswith("that Trump proposed") or "Trump proposed" in s["quote"] for s in listed)
+    everyone = run_cli("--index-dir", str(seed_index), "said")
+    assert everyone.returncode == 0 and "Lavrov" in everyone.stdout
+    unknown = run_cli("--index-dir", str(seed_index), "said", "Lavrof")
+    lines = [line for line in unknown.stderr.splitlines() if line.strip()]
+    assert unknown.returncode == 2 and len(lines) == 1 and "did you mean lavrov" in lines[0]
+
+
+def test_statement_scores_count_detection_and_speakers():
+    labels = {("d", 0): {"speakers": ["lavrov"], "kind": "direct"}, ("d", 10): {"speakers": [], "kind": "none"},
+              ("d", 20): {"speakers": ["trump"], "kind": "continuation"}, ("d", 30): {"speakers": ["guardian"],
+                                                                                     "kind": "outlet"}}
+    found = {("d", 0): ["lavrov"], ("d", 10): ["putin"], ("d", 20): ["putin"]}
+    scores = score_statements(labels, found)
+    assert scores["statement_precision"] == pytest.approx(2 / 3)
+    assert scores["statement_recall"] == pytest.approx(2 / 3)
+    assert scores["speaker_accuracy"] == pytest.approx(1 / 2)
+    assert scores["recall_by_kind"] == {"continuation": 1.0, "direct": 1.0, "outlet": 0.0}
+
+
+def test_the_labelled_set_covers_every_sentence_of_the_seeds():
+    labels = load_statement_labels()
+    assert len(labels) == 234 and sum(1 for label in labels.values() if label["speakers"]) >= 80
+    kinds = {label["kind"] for label in labels.values()}
+    assert {"continuation", "multi", "outlet", "mention"} <= kinds
+
+
+def test_ingest_without_attribution_stores_no_statements(tmp_path):
+    quiet = Assistant(index_dir=tmp_path / "index", corpus=[SEEDS], settings=Settings(attribute=False))
+    assert quiet.speakers() == []
