@@ -161,22 +161,31 @@ def analyse(articles: Sequence[Article], spans: Sequence[Sequence[tuple[int, int
 
 def _article_names(text: str, spans: Iterable[tuple[int, int]]) -> frozenset[str]:
     """Capitalised words that stand inside a sentence somewhere in the article: those are names even
-    where they open a sentence ("Lavrov said ..."), unlike "However" or "The"."""
+    where they open a sentence ("Lavrov said ...")."""
     key = (len(text), hash(text))
     if _NAMES_CACHE.get("key") != key:
         _NAMES_CACHE.clear()
         _NAMES_CACHE["key"] = key
         _NAMES_CACHE["names"] = frozenset(w for s, e in spans for w in capitalised(text[s:e], skip_first=True))
+        _NAMES_CACHE["lower"] = frozenset(re.findall(r"\b[a-z][\w’'\-]*", text))
     return _NAMES_CACHE["names"]  # type: ignore[return-value]
 
 
 _NAMES_CACHE: dict[str, object] = {}
 
 
+def _opening_name(word: str, article_names: frozenset[str]) -> bool:
+    """A sentence's first word is a name when it is one elsewhere in the article, or when the article
+    never writes it in lower case and it is no stop word ("Okafor is ...", but not "However" or "The")."""
+    lowered = word.lower()
+    return word in article_names or (lowered not in _NAMES_CACHE.get("lower", frozenset())  # type: ignore[operator]
+                                     and lowered not in stopwords())
+
+
 def _sentence(text: str, start: int, end: int, said, article_names: frozenset[str]) -> Sentence:
     words = capitalised(text[start:end])
     inner = capitalised(text[start:end], skip_first=True)
-    names = [w for w in words[: len(words) - len(inner)] if w in article_names] + inner
+    names = [w for w in words[: len(words) - len(inner)] if _opening_name(w, article_names)] + inner
     return Sentence(start=start, end=end, names=tuple(dict.fromkeys(names)),
                     numbers=tuple(sorted(numbers(text[start:end]))), said=tuple(said))
 

@@ -441,7 +441,8 @@ def wrong_speakers(record: Mapping, labels: Mapping[tuple[str, int], Mapping]) -
         # The words an answer attributes with this citation: the sentence its marker closes.
         marker = f"[{c.get('number')}]"
         before = text[: text.find(marker)] if marker in text else ""
-        claim = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", before.strip())[-1] if before.strip() else ""
+        since_last_marker = re.split(r"\[\d+\]", before)[-1].strip()
+        claim = re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", since_last_marker)[-1] if since_last_marker else ""
         claimed = [speaker_key(asked.name.split()[-1])] if asked and asked.strict and not record["refused"] else []
         if record.get("mode") != "extractive":
             claimed += claimed_speakers(claim)  # a model's own sentence naming a speaker
