@@ -154,38 +154,31 @@ def analyse(articles: Sequence[Article], spans: Sequence[Sequence[tuple[int, int
 
     spans = [sentence_spans(a.text) for a in articles] if spans is None else spans
     said = attribute_statements(articles, spans) if attribute else [{} for _ in articles]
-    return [tuple(_sentence(a.text, s, e, found.get((s, e), ()), _article_names(a.text, sentence_spans_of))
-                  for s, e in sentence_spans_of)
-            for a, sentence_spans_of, found in zip(articles, spans, said)]
+    analysed = []
+    for article, sentences, found in zip(articles, spans, said):
+        opening = _OpeningNames(article.text, sentences)
+        analysed.append(tuple(_sentence(article.text, s, e, found.get((s, e), ()), opening) for s, e in sentences))
+    return analysed
 
 
-def _article_names(text: str, spans: Iterable[tuple[int, int]]) -> frozenset[str]:
-    """Capitalised words that stand inside a sentence somewhere in the article: those are names even
-    where they open a sentence ("Lavrov said ...")."""
-    key = (len(text), hash(text))
-    if _NAMES_CACHE.get("key") != key:
-        _NAMES_CACHE.clear()
-        _NAMES_CACHE["key"] = key
-        _NAMES_CACHE["names"] = frozenset(w for s, e in spans for w in capitalised(text[s:e], skip_first=True))
-        _NAMES_CACHE["lower"] = frozenset(re.findall(r"\b[a-z][\w’'\-]*", text))
-    return _NAMES_CACHE["names"]  # type: ignore[return-value]
+class _OpeningNames:
+    """Tells whether a sentence's first word is a name: it is one inside a sentence elsewhere in the
+    article ("Lavrov said ..."), or the article never writes it in lower case and it is no stop word
+    ("Okafor is ...", but not "However" or "The")."""
+
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
+        self.names = frozenset(w for s, e in spans for w in capitalised(text[s:e], skip_first=True))
+        self.lower = frozenset(re.findall(r"\b[a-z][\w’'\-]*", text))
+
+    def __call__(self, word: str) -> bool:
+        lowered = word.lower()
+        return word in self.names or (lowered not in self.lower and lowered not in stopwords())
 
 
-_NAMES_CACHE: dict[str, object] = {}
-
-
-def _opening_name(word: str, article_names: frozenset[str]) -> bool:
-    """A sentence's first word is a name when it is one elsewhere in the article, or when the article
-    never writes it in lower case and it is no stop word ("Okafor is ...", but not "However" or "The")."""
-    lowered = word.lower()
-    return word in article_names or (lowered not in _NAMES_CACHE.get("lower", frozenset())  # type: ignore[operator]
-                                     and lowered not in stopwords())
-
-
-def _sentence(text: str, start: int, end: int, said, article_names: frozenset[str]) -> Sentence:
+def _sentence(text: str, start: int, end: int, said, opening_name: _OpeningNames) -> Sentence:
     words = capitalised(text[start:end])
     inner = capitalised(text[start:end], skip_first=True)
-    names = [w for w in words[: len(words) - len(inner)] if _opening_name(w, article_names)] + inner
+    names = [w for w in words[: len(words) - len(inner)] if opening_name(w)] + inner
     return Sentence(start=start, end=end, names=tuple(dict.fromkeys(names)),
                     numbers=tuple(sorted(numbers(text[start:end]))), said=tuple(said))
 
