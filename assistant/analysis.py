@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .types import Article, Sentence
 
-VERSION = "1"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
+VERSION = "2"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
 
 _WORD = re.compile(r"\w\w+|\d")
 CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")
@@ -202,3 +202,12 @@ def load_sentences(raw: str) -> tuple[Sentence, ...]:
     return tuple(Sentence(start=s, end=e, names=tuple(names), numbers=tuple(nums),
                           said=tuple(Said(*fields) for fields in said))
                  for s, e, names, nums, said in json.loads(raw))
+
+
+_LEANS_BACK = re.compile(r"^\W*(?:he|she|it|they|this|that|these|those|the move|the decision|the meeting|"
+                         r"the talks|such|but|however|meanwhile|also)\b", re.I)
+
+
+def leans_back(sentence: str) -> bool:
+    """Does the sentence need the one before it to be understood ("He said ...", "This ...")?"""
+    return bool(_LEANS_BACK.match(sentence))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import CAPITALISED, capitalised, coverage, normalise, quoted, stopwords, terms
-from .attribution import speaker_asked, speaker_key
+from .attribution import asked_manner, asks_who_said, manners, speaker_asked, speaker_key
 from .catalogue import Catalogue
 from .citations import make_citation
 from .types import Answer, Embedder, Passage, Sentence
@@ -36,6 +36,9 @@ NAME_WEIGHT = 0.5  # how much a sentence loses when the names the question asks 
 # "What did X say ...": how much a sentence loses when X is not its speaker (someone else's words, or
 # narration). Chosen on the attribution questions of eval/calibration.jsonl; see eval/calibrate.py.
 SPEAKER_WEIGHT = 0.5
+# "How did X respond": a sentence whose verb says it the same way ("X replied") gains this much.
+# Chosen on the verb-match questions of eval/calibration.jsonl; see eval/calibrate.py.
+MANNER_BONUS = 0.15
 # "What did X say about Y" is answered only by a statement of X's that holds this share of Y's weighted
 # terms. On the 18 such questions of eval/calibration.jsonl (python eval/calibrate.py) Y's coverage by
 # the best statement was 0.14-0.98 for answerable ones and 0.00-0.22 for unanswerable ones (X quoted,
@@ -52,12 +55,21 @@ _QUESTION_WORDS = {
 
 # What kind of answer a question expects, and what a sentence holding one looks like.
 ANSWER_TYPE_BONUS = 0.1
+ROLE_WORDS = 6  # a longer description ("a Cold War historian and professor at ...") is left to the quote
 QUOTED_BONUS = 0.5  # a sentence holding what the question quotes: it is the one asked about
 _EXPECTS = {
     "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (percentage|share|proportion|number)\b", re.I),
     "time": re.compile(r"\bwhen\b|\bwhat (day|date|time|year|month)\b|\bon which (day|date)\b", re.I),
     "name": re.compile(r"\bwhere\b|\bwho(m|se)?\b|\b(which|what) (city|country|place|venue|newspaper|outlet|person)\b", re.I),
 }
+# A question that opens by asking for a number or a date ("How many ...", "When ...") is answered
+# only by a sentence holding one: among the best GATE_SENTENCES, one must (else the words matched,
+# not the relation: "How many aides attended?" against a sentence about the attendees).
+_ASKS_FOR = {
+    "number": re.compile(r"^\W*how (?:many|much|long|far|old|big|large)\b", re.I),
+    "time": re.compile(r"^\W*(?:when\b|(?:on |in )?(?:what|which) (?:day|date|year|month)\b)", re.I),
+}
+GATE_SENTENCES = 3
 _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"week|month|year|\d{4}|\d+(st|nd|rd|th))\b", re.I)
@@ -73,6 +85,7 @@ class ScoredSentence:
     entity_share: float  # share of the question's names found in the sentence or just before it
     passage_rank: int
     by_speaker: bool | None = None  # for "what did X say": is X the speaker (None: no speaker asked)
+    about: float = 1.0  # for "what did X say about Y": the share of Y's weighted terms here or just before
 
     @property
     def start(self) -> int:
@@ -128,11 +141,15 @@ def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
 
 
 def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue,
-                    speakers: Sequence[str] | None = None) -> list[ScoredSentence]:
+                    speakers: Sequence[str] | None = None, anyone: bool = False, about: str = "") -> list[ScoredSentence]:
     """Every sentence inside the passages, scored as an answer to the question. `speakers`: the keys
-    of the speaker a "what did X say" question asks about; their own statements come first."""
+    of the speaker a "what did X say" question asks about; their own statements come first.
+    `anyone`: "who said ...": statements by a named speaker come first. `about`: what the speaker is
+    asked about, measured in each sentence and the ones before it (a reply follows what it answers)."""
     question_terms = set(terms(question))
+    question_manners = asked_manner(question)
     weights = {t: keyword.idf(t) for t in question_terms}
+    about_weights = {t: keyword.idf(t) for t in terms(about)}
     entity_terms = [keyword.spellings(e) for e in named_entities(question)]
     kind = expected_answer(question)
 
@@ -168,24 +185,38 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
         score = (SEMANTIC_WEIGHT * float(semantic) + (1 - SEMANTIC_WEIGHT) * covered) * (
             1 - NAME_WEIGHT + NAME_WEIGHT * entity_share)
         by_speaker = None
-        if speakers is not None:
-            by_speaker = any(said.speaker in asked for said in sentence.said)
+        if speakers is not None or anyone:
+            by_speaker = any(said.speaker in asked if speakers is not None else said.speaker != "unnamed"
+                             for said in sentence.said)
             score *= 1.0 if by_speaker else 1 - SPEAKER_WEIGHT
+        if question_manners & manners(text):
+            score += MANNER_BONUS
         if has_answer_type(kind, sentence, text, question_terms):
             score += ANSWER_TYPE_BONUS
         if any(phrase in normalise(text) for phrase in phrases):
             score += QUOTED_BONUS  # "Who said “we need Tomahawk”?": the sentence that says it
-        scored.append(ScoredSentence(passage, sentence, score, float(semantic), covered, entity_share, rank, by_speaker))
+        about_share = (max(coverage(about_weights, own), 0.8 * coverage(about_weights, own | context))
+                       if about_weights else 1.0)
+        scored.append(ScoredSentence(passage, sentence, score, float(semantic), covered, entity_share, rank, by_speaker,
+                                     about_share))
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
 
 
-def _speaker_shown(sentence: Sentence, quote: str) -> str:
-    """"Zelensky: " before a quote whose speaker it does not name ("“We need Tomahawk,” he said."):
-    the reader learns who speaks from the analysis, and the quote stays verbatim."""
+def speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool) -> str:
+    """"Volodymyr Zelensky: " before a quote whose speaker it does not name ("“We need Tomahawk,” he
+    said."): the reader learns who speaks from the analysis, and the quote stays verbatim. Asked who
+    said it, the reader also gets what the articles call the speaker ("Ukrainian President")."""
     named = [s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name]
     if not named or named[0].speaker in {speaker_key(w) for w in capitalised(quote)}:
         return ""
-    return f"{named[0].speaker_name}: "
+    said = named[0]
+    known = keyword.speakers(said.speaker)
+    name = known[0].name if known else said.speaker_name
+    if not who:
+        return f"{name}: "
+    roles = [r for r in (said.role, *(known[0].roles if known else ())) if r and len(r.split()) <= ROLE_WORDS]
+    role = max(roles, key=lambda r: len(r.split()), default="")
+    return f"{name} ({role}): " if role and normalise(role) not in normalise(quote) else f"{name}: "
 
 
 def unknown_entities(question: str, keyword: Catalogue) -> list[str]:
@@ -198,26 +229,58 @@ def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Ans
                   passages=tuple(passages))
 
 
-def extractive_answer(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Answer:
+@dataclass(frozen=True)
+class Ranking:
+    """The sentences of the passages as answers to a question, best first, or why none answers it.
+    Computed once per question: the extractive answer quotes its best, the model reads its top."""
+
+    question: str
+    scored: tuple[ScoredSentence, ...]  # for "what did X say", only X's statements on the subject
+    refusal: str | None  # the reason no sentence answers, shown after REFUSAL
+    who: bool  # "who said ...": the answer names the speaker
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None
+
+
+def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Ranking:
+    def refused(reason: str, scored: Sequence[ScoredSentence] = ()) -> Ranking:
+        return Ranking(question, tuple(scored), reason, who)
+
+    who = False
     missing = unknown_entities(question, keyword)
     if missing:
-        return refusal(question, f"None of the indexed articles mentions {', '.join(missing)}.", passages)
+        return refused(f"None of the indexed articles mentions {', '.join(missing)}.")
     asked = speaker_asked(question)
     speakers = keyword.resolve_speaker(asked.name)[0] if asked else None
+    who = asked is None and asks_who_said(question)
     if asked and asked.strict and not speakers:
-        return refusal(question, f"The articles mention {asked.name} but quote nothing from {asked.name}.", passages)
-    scored = score_sentences(question, passages, embedder, keyword, speakers)
+        return refused(f"The articles mention {asked.name} but quote nothing from {asked.name}.")
+    scored = score_sentences(question, passages, embedder, keyword, speakers, anyone=who,
+                             about=asked.about if asked and asked.strict else "")
     if asked and asked.strict:
-        about = {t: keyword.idf(t) for t in terms(asked.about)}
-        scored = [s for s in scored if s.by_speaker
-                  and (not about or coverage(about, set(terms(s.text))) >= ABOUT_MIN_COVERAGE)]
+        scored = [s for s in scored if s.by_speaker and s.about >= ABOUT_MIN_COVERAGE]
         if not scored or scored[0].score < MIN_SCORE:
             topic = f" about {asked.about}" if asked.about else " on this"
-            return refusal(question, f"The articles mention {asked.name} but quote nothing from {asked.name}{topic}.",
-                           passages)
+            return refused(f"The articles mention {asked.name} but quote nothing from {asked.name}{topic}.", scored)
     if not scored or scored[0].score < MIN_SCORE:
-        return refusal(question, "No passage in the indexed articles answers this question.", passages)
+        return refused("No passage in the indexed articles answers this question.", scored)
+    question_terms = set(terms(question))
+    for kind, asks in _ASKS_FOR.items():
+        if asks.search(question) and not any(has_answer_type(kind, s.sentence, s.text, question_terms)
+                                             for s in scored[:GATE_SENTENCES]):
+            what = "number" if kind == "number" else "date or time"
+            return refused(f"No passage in the indexed articles gives the {what} asked for.", scored)
+    return Ranking(question, tuple(scored), None, who)
 
+
+def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Catalogue) -> Answer:
+    """The best sentence, and the next when it scores nearly as well, quoted with their speakers."""
+    question = ranking.question
+    if ranking.refusal is not None:
+        return refusal(question, ranking.refusal, passages)
+    scored = ranking.scored
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:]:
@@ -229,7 +292,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], embedder: Embe
         chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
 
     citations = [make_citation(number, c.passage, c.start, c.end) for number, c in enumerate(chosen, 1)]
-    text = " ".join(f"{_speaker_shown(c.sentence, cited.quote)}{cited.quote} [{cited.number}]"
+    text = " ".join(f"{speaker_shown(c.sentence, cited.quote, keyword, ranking.who)}{cited.quote} [{cited.number}]"
                     for c, cited in zip(chosen, citations))
     return Answer(question=question, text=text, citations=tuple(citations), mode="extractive",
                   passages=tuple(passages))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .answering import extractive_answer
+from .answering import Ranking, extractive_answer, rank
 from .config import ANSWER_MODES, Settings
 from .attribution import speaker_asked
 from .citations import is_verbatim
@@ -18,7 +18,8 @@ from .grounding import Grounded, Verifier
 from .ingest import ingest
 from .llm import ChatBackend, complete, make_backend
 from .local_model import local_model_available
-from .prompts import answer_messages, rewrite_messages
+from .evidence import select_evidence, speaker_of
+from .prompts import Evidence, answer_messages, rewrite_messages
 from .retrieval import hybrid_search
 from .store import ArticleRecord, Store
 from .types import Answer, Article, Embedder, IngestReport, Passage, Speaker, Statement
@@ -154,7 +155,8 @@ class Assistant:
         _, catalogue = self._open()
         asked = speaker_asked(question) if question else None
         speakers = catalogue.resolve_speaker(asked.name)[0] if asked and asked.strict else None
-        return Verifier(self.embedder, catalogue.idf).verify(text, passages, question, speakers or None)
+        return Verifier(self.embedder, catalogue.idf, catalogue.speaker_keys()).verify(text, passages, question,
+                                                                                     speakers or None)
 
     def statements(self, speaker: str | None = None, about: str | None = None, k: int = 20,
                    doc_id: str | None = None) -> list[Statement]:
@@ -271,9 +273,16 @@ class Assistant:
                        rewritten_question=standalone if history else None,
                        timings={"retrieve": retrieved - started, "answer": done - retrieved, "total": done - started})
 
-    def _quotes(self, question: str, passages: Sequence[Passage]) -> Answer:
+    def _quotes(self, question: str, passages: Sequence[Passage], ranking: Ranking | None = None) -> Answer:
         _, catalogue = self._open()
-        return self._checked(extractive_answer(question, passages, self.embedder, catalogue))
+        ranking = ranking or rank(question, passages, self.embedder, catalogue)
+        return self._checked(extractive_answer(ranking, passages, catalogue))
+
+    def _evidence(self, ranking: Ranking) -> tuple[list[Passage], list[Evidence]]:
+        """The sentences the model reads, as one-sentence passages (what verification checks against)
+        and as the prompt shows them."""
+        evidence = select_evidence(ranking)
+        return evidence, [Evidence.of(p, self.document(p.doc_id).published, speaker_of(p)) for p in evidence]
 
     def _checked(self, answer: Answer) -> Answer:
         """The last check before an answer leaves: every citation is its article's text at its offsets."""
@@ -303,15 +312,18 @@ class Assistant:
             mark = time.perf_counter()
             passages = self._search(standalone, k)
             timings["retrieve"] = time.perf_counter() - mark
-            quotes = replace(self._quotes(standalone, passages), question=question,
+            _, catalogue = self._open()
+            ranking = rank(standalone, passages, self.embedder, catalogue)
+            quotes = replace(self._quotes(standalone, passages, ranking), question=question,
                              rewritten_question=standalone if history else None)
             if quotes.refused:  # nothing retrieved is good enough: the model would only guess
                 yield quotes.text
                 yield self._timed(replace(quotes, mode=mode), timings, started)
                 return
+            evidence, shown = self._evidence(ranking)
             parts: list[str] = []
             mark = time.perf_counter()
-            for delta in backend.stream(answer_messages(standalone, passages), self.settings.max_answer_tokens):
+            for delta in backend.stream(answer_messages(standalone, shown), self.settings.max_answer_tokens):
                 if not parts:
                     timings["first_token"] = time.perf_counter() - started
                 parts.append(delta)
@@ -324,7 +336,7 @@ class Assistant:
             yield fallback.text
             yield fallback
             return
-        yield self._timed(self._verified("".join(parts), passages, quotes, backend), timings, started)
+        yield self._timed(self._verified("".join(parts), evidence, quotes, backend), timings, started)
 
     def _standalone(self, question: str, history: Sequence[Mapping[str, str]] | None, backend: ChatBackend) -> str:
         if not history:
@@ -332,10 +344,11 @@ class Assistant:
         written = complete(backend, rewrite_messages(question, history), REWRITE_TOKENS)
         return clean_model_rewrite(written, self.settings.max_question_chars) or cheap_rewrite(question, history)
 
-    def _verified(self, generated: str, passages: Sequence[Passage], quotes: Answer, backend: ChatBackend) -> Answer:
-        """The model's answer as verification leaves it, or the quotes when none of it could be verified."""
+    def _verified(self, generated: str, evidence: Sequence[Passage], quotes: Answer, backend: ChatBackend) -> Answer:
+        """The model's answer as verification leaves it (its [n] are the evidence sentences it read), or
+        the quotes when none of it could be verified."""
         mark = time.perf_counter()
-        grounded = self.verify(generated, passages, quotes.rewritten_question or quotes.question)
+        grounded = self.verify(generated, evidence, quotes.rewritten_question or quotes.question)
         timings = {"verify": time.perf_counter() - mark}
         checked = {"unsupported": grounded.unsupported, "unverified_quotes": grounded.unverified_quotes,
                    "timings": timings}

@@ -50,6 +50,39 @@ def _forms(lemma: str) -> set[str]:
     return forms
 
 
+# Reporting verbs that say how something was said, grouped by meaning: "How did Trump respond" is
+# answered by "Trump replied: …", "How did Putin describe" by "Putin characterized …". ("say", "tell"
+# and the like say nothing of how, and stand in no group.)
+_MANNERS = {
+    "respond": "respond reply answer react retort counter",
+    "describe": "describe characterize characterise portray label dub",
+    "warn": "warn caution alert threaten",
+    "deny": "deny reject dismiss refute",
+    "promise": "promise vow pledge assure guarantee",
+    "accuse": "accuse blame criticize criticise condemn slam",
+    "praise": "praise welcome hail commend",
+    "predict": "predict forecast expect",
+    "urge": "urge demand",
+    "admit": "admit acknowledge concede",
+    "suggest": "suggest imply hint indicate",
+}
+_MANNER_OF = {form: manner for manner, lemmas in _MANNERS.items() for lemma in lemmas.split()
+              for form in _forms(lemma)}
+_MANNER_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_MANNER_OF, key=len, reverse=True)) + r")\b", re.I)
+
+
+def manners(text: str) -> set[str]:
+    """The ways of speaking a text's verbs name: {"respond"} for "Trump replied"."""
+    return {_MANNER_OF[m.group().lower()] for m in _MANNER_WORDS.finditer(text)}
+
+
+def asked_manner(question: str) -> set[str]:
+    """How the question's own reporting verb, its first, says it was said: {"respond"} for "How did
+    Trump respond to …", nothing for "What did Putin add … when describing …"."""
+    first = _CUE.search(question)
+    return manners(first.group()) if first else set()
+
+
 # The sentences worth parsing: those with a reporting word. Quotation marks, "X: “…”" and "in X's words"
 # need no parse (the rules below read them from the text).
 REPORTING_FORMS = frozenset({f for lemma in REPORTING for f in _forms(lemma)} | set(_IRREGULAR.split()))
@@ -372,8 +405,8 @@ def _subject(verb):
             if subject.lower_ in ("who", "that") and candidate.dep_ == "relcl":
                 return candidate.head
             return subject
-        if candidate.dep_ != "conj":
-            break
+        if candidate.dep_ != "conj" and not (candidate.dep_ == "advcl" and candidate.tag_ == "VBG"):
+            break  # "..., saying ..." / "..., suggesting ...": the subject of the verb it hangs on
     if verb.dep_ == "acl" and _proper(verb.head):
         return verb.head  # "..., Trump equivocated on Thursday" parsed as a clause on Trump
     if verb.dep_ == "ROOT" and _proper(verb.doc[0]):
@@ -434,6 +467,11 @@ def _from_subject(subject, s: int, e: int, quoted, state: _Article, unquoted: st
     if head in GROUPS:
         if head in ("report", "reports") and any(m[:1].isupper() for m in modifiers):
             return _outlet(" ".join([*modifiers, "media"]), phrase, s, e, quoted, state, span)
+        source = next((g for c in subject.children if c.lower_ in ("from", "by", "in", "of") for g in c.children
+                       if g.dep_ == "pobj" and _proper(g)), None)
+        if head in ("report", "reports") and source is not None:  # "the report from Fox News"
+            name = " ".join(t.text for t in source.subtree if t.dep_ in ("compound", "pobj") or t.i == source.i)
+            return _outlet(name, phrase, s, e, quoted, state, span)
         return Said(speaker="unnamed", speaker_name="", as_written=phrase, role="", kind="unnamed",
                     **_offsets(s, e, quoted, span))
     if head in INSTITUTIONS:
@@ -532,38 +570,62 @@ def _offsets(s: int, e: int, quoted, span) -> dict:
 
 # --- questions about what someone said ------------------------------------------------------------
 
-_NAME = r"(?P<name>(?:[Tt]he\s+)?[A-Z][\w’'.\-]*(?:\s+(?:[A-Z][\w’'.\-]*|of|al|bin|de|van|von|der))*)"
-_ASKING = [re.compile(p) for p in (
-    rf"\b[Ww]hat (?:did|does|do|has|have|had|would|will) {_NAME} (?:\w+ly\s+)?(?:say|said|think|claim|warn|deny|denied|promise|"
-    r"tell|told|write|post|report|argue|mean|suggest|propose|predict|reveal|announce|believe|accuse|describe|"
-    r"call|add|insist|note|stress|imply|criticize|criticise|demand|admit|threaten)\b",
-    rf"\b[Aa]ccording to {_NAME}",
-    rf"\b[Hh]ow (?:did|does|do|has|have) {_NAME} (?:describe|respond|react|characteri[sz]e|explain|justify|reply|"
-    r"answer|view|see|assess|frame)\b",
-    rf"\b[Ww]hat (?:was|is|were|are) {_NAME}['’]s? (?:view|position|reaction|response|message|warning|claim|"
-    r"argument|assessment|explanation|answer|stance|comment|remark|point)",
-    rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|think|claim|warn|argue|believe|insist|call)\b",
-    rf"\b[Ww]hat (?:reason|explanation|warning) did {_NAME} give\b",
+_WORD = r"[A-Z][\w’'.\-]*"
+# A person ("Lavrov", "Ukrainian commander-in-chief Oleksandr Syrsky") or, failing that, a role ("the
+# Russian foreign minister", "a representative of the European Union"). Lazy, so that in "What did
+# Trump say Putin told him" the speaker is Trump.
+_PERSON = (rf"(?:[Tt]he\s+)?(?:{_WORD}\s+(?:[a-z][\w’'\-]*\s+){{1,3}})??{_WORD}"
+           rf"(?:\s+(?:{_WORD}|of|al|bin|de|van|von|der))*")
+_ROLE = rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w’'\-]+\s+){{0,3}}?[a-z][\w’'\-]+(?:\s+(?:of|at|for)\s+(?:the\s+)?{_WORD}(?:\s+{_WORD})*)?"
+_NAME = rf"(?P<name>{_PERSON}|{_ROLE})"
+_SELF = r"(?:(?:himself|herself|itself|themselves)\s+)?"  # "How did Putin himself describe ..."
+# Each pattern, whether only the speaker's own words answer it (strict), and the words after which
+# the question says what about.
+_ASKING = [(re.compile(p), strict, re.compile(rf"\b(?:{about})\s+(?P<about>[^?]+?)\s*\??$")) for p, strict, about in (
+    # "according to X" also means "in X's account" ("According to Lavrov, how did Zelensky respond"), which the article may tell without quoting.
+    (rf"\b[Aa]ccording to {_NAME}(?=\s*[,.?;:]|['’]s\s)", False, "about|on|regarding|concerning|of"),
+    (rf"\b[Ww]hat (?:did|does|do|has|have|had|would|will) {_NAME} {_SELF}(?:\w+ly\s+)?(?:say|said|think|claim|warn|deny|denied|promise|"
+     r"tell|told|write|post|report|argue|mean|suggest|propose|predict|reveal|announce|believe|accuse|describe|"
+     r"call|add|insist|note|stress|imply|criticize|criticise|demand|admit|threaten)\b", True, "about|on|regarding|concerning|of"),
+    (rf"\b[Hh]ow (?:did|does|do|has|have) {_NAME} {_SELF}(?:describe|respond|react|characteri[sz]e|explain|justify|reply|"
+     r"answer|view|see|assess|frame|describ|characteri[sz]|justifi|repli|fram)(?:e?[ds]|ing)?\b", True, "about|on|regarding|concerning|of|to"),
+    (rf"\b[Ww]hat (?:was|is|were|are) {_NAME}['’]s? (?:view|position|reaction|response|message|warning|claim|"
+     r"argument|assessment|explanation|answer|stance|comment|remark|point)", True, "about|on|regarding|concerning|of|to"),
+    (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|think|claim|warn|argue|believe|insist|call)\b", True,
+     "about|on|regarding|concerning|of"),
+    (rf"\b[Ww]hat (?:reason|explanation|warning) did {_NAME} give\b", True, "about|on|regarding|concerning|of"),
+    # "Did X share Y's view that ...": X's own words on what follows "that".
+    (rf"\b[Dd](?:id|oes|o) {_NAME} {_SELF}(?:share|(?:dis)?agree with|accept|dispute)\b", True, "that|about|on"),
 )]
-_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|of)\s+(?P<about>[^?]+?)\s*\??$")
+# "Who warned that ...?", "Which expert called ...": the question asks for a speaker.
+_WHO_SAID = re.compile(r"^\s*(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+ly\s+)?(?:"
+                       + "|".join(sorted(REPORTING_FORMS, key=len, reverse=True)) + r")\b")
 
 
 @dataclass(frozen=True)
 class AskedSpeaker:
-    name: str  # as the question writes it: "Lavrov", "the Kremlin"
+    name: str  # as the question writes it: "Lavrov", "the Kremlin", "the Russian foreign minister"
     about: str  # what about, when the question says ("the agenda"); "" otherwise
     strict: bool  # "what did X say": only X's words answer; "according to X" also means "in X's article"
+    role: bool = False  # named by a role: whoever the articles describe so comes first, no one is excluded
 
 
 def speaker_asked(question: str) -> AskedSpeaker | None:
     """The speaker a question asks the words of: "What did Lavrov say about the agenda?",
     "According to the Kremlin, ...", "How did Zelensky respond ...", "What was Peskov's view ..."."""
-    for pattern in _ASKING:
+    for pattern, strict, about_words in _ASKING:
         if m := pattern.search(question):
-            name = re.sub(r"^[Tt]he\s+", "", m.group("name")).strip(" .")
+            written = m.group("name")
+            name = re.sub(r"^[Tt]he\s+", "", written).strip(" .")
             if not name or name.lower() in ("i", "you", "we", "they", "he", "she", "it"):
                 return None
-            about = _ABOUT.search(question[m.end():])
+            about = about_words.search(question[m.end():])
+            role = not re.fullmatch(_PERSON, written)
             return AskedSpeaker(name=name, about=about.group("about") if about else "",
-                                strict="ccording" not in pattern.pattern)
+                                strict=strict and not role, role=role)
     return None
+
+
+def asks_who_said(question: str) -> bool:
+    """"Who said “…”?", "Which analyst warned that …?": the answer is a speaker."""
+    return bool(_WHO_SAID.search(question))

@@ -26,7 +26,7 @@ from dataclasses import astuple, fields, replace
 from pathlib import Path
 
 from .errors import IndexUnusableError
-from .analysis import capitalised
+from .analysis import VERSION as ANALYSIS_VERSION, capitalised
 from .keyword import Damaged, KeywordIndex, create_schema
 from .statements import SCHEMA as STATEMENTS_SCHEMA, StatementIndex
 from .store import COMPLETE, PAGE, ArticleRecord, Store, chunk_id, split_chunk_id
@@ -35,6 +35,10 @@ from .types import Chunk
 log = logging.getLogger(__name__)
 
 FORMAT = "10"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+# A new text analysis rebuilds the catalogue too: the rebuild finds the chunks analysed by the old one
+# and marks their articles damaged, so the next ingest (of the configured corpus: the next start)
+# analyses them again instead of leaving them without sentences.
+_BUILT_BY = f"{FORMAT} (analysis {ANALYSIS_VERSION})"
 DAMAGED = "damaged"  # "complete" in the store, but its chunks there do not match: the next ingest rewrites it
 FEED_OVERLAP = 10.0  # seconds of the change feed read again on each sync: writers' clocks and commits may lag
 _COLUMNS = [f.name for f in fields(ArticleRecord)]
@@ -104,13 +108,13 @@ class Catalogue:
             with self._transaction():
                 create_schema(self._db, SCHEMA)
                 meta = dict(self._db.execute("SELECT key, value FROM meta"))
-                if meta and (meta.get("format") != FORMAT or meta.get("store") != self.store.identity):
+                if meta and (meta.get("format") != _BUILT_BY or meta.get("store") != self.store.identity):
                     raise _Outdated("built by another version or from another collection")
                 self.keyword = KeywordIndex(self._db)
                 create_schema(self._db, STATEMENTS_SCHEMA)
                 self.statements = StatementIndex(self._db)
                 if not meta:
-                    self._set_meta(format=FORMAT, store=self.store.identity)
+                    self._set_meta(format=_BUILT_BY, store=self.store.identity)
         except sqlite3.DatabaseError:
             self._db.close()
             raise
@@ -245,9 +249,14 @@ class Catalogue:
             return self.statements.resolve(name)
 
     @_guarded
-    def speakers(self) -> list:
+    def speaker_keys(self) -> list[str]:
         with self._lock:
-            return self.statements.speakers()
+            return self.statements.keys()
+
+    @_guarded
+    def speakers(self, key: str | None = None) -> list:
+        with self._lock:
+            return self.statements.speakers(key)
 
     # --- writing --------------------------------------------------------------------------
 

@@ -552,9 +552,9 @@ def evaluate_question(assistant, question: Question, mode: str, k: int, cache: d
 def run_evaluation(assistant, questions: Sequence[Question], mode: str = DEFAULT_MODE, k: int = ANSWER_K,
                    questions_file: str | Path | None = None, progress: bool = False,
                    labels: Mapping[tuple[str, int], Mapping] | None = None) -> dict[str, Any]:
-    """`labels`: the hand-labelled statements (load_statement_labels) when the corpus is the one they
-    label: attribution is then scored too, and every answer checked for words in the wrong mouth."""
     """Evaluate every question and return the full report (metadata, aggregates, per-question records).
+    `labels`: the hand-labelled statements (load_statement_labels) when the corpus is the one they
+    label: attribution is then scored too, and every answer checked for words in the wrong mouth.
 
     The index is opened and the retriever warmed up before the clock starts, so
     latencies describe a running assistant, not a cold start.
@@ -836,12 +836,28 @@ def load_report(path: str | Path) -> dict[str, Any]:
 # --- the CI gate ---------------------------------------------------------------------------
 
 
-def load_thresholds(path: str | Path = DEFAULT_THRESHOLDS) -> dict[str, dict[str, float]]:
+def load_thresholds(path: str | Path = DEFAULT_THRESHOLDS, mode: str = DEFAULT_MODE) -> dict[str, dict[str, float]]:
+    """The extractive thresholds (the file's top level), or another mode's (under "modes")."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise ConfigError(f"cannot read thresholds from {path}: {e}") from None
+    if mode != data.get("mode", DEFAULT_MODE):
+        data = data.get("modes", {}).get(mode)
+        if data is None:
+            raise ConfigError(f"{path} has no thresholds for the {mode} mode")
     return {"min": dict(data.get("min", {})), "max": dict(data.get("max", {}))}
+
+
+def gate_sample(questions: Sequence[Question]) -> list[Question]:
+    """Every second question of each category, in file order: a model mode's gate in CI's time."""
+    seen: dict[str, int] = {}
+    sample = []
+    for q in questions:
+        seen[q.category] = seen.get(q.category, 0) + 1
+        if seen[q.category] % 2 == 1:
+            sample.append(q)
+    return sample
 
 
 def check_thresholds(overall: Mapping[str, Any], thresholds: Mapping[str, Mapping[str, float]]) -> list[str]:

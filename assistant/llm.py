@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import atexit
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,6 +22,7 @@ from urllib.parse import urlsplit
 
 from .config import Settings, shown_url
 from .errors import ConfigError, GenerationError, ModelUnavailableError
+from .llama_cpu import cpu_backend
 from .local_model import model_name, model_path
 
 Messages = Sequence[Mapping[str, str]]
@@ -47,46 +46,37 @@ def complete(backend: ChatBackend, messages: Messages, max_tokens: int) -> str:
 # --- local: llama.cpp ---------------------------------------------------------------------
 
 
+# Answer prompts all begin with the same system prompt and example (~350 tokens), whose KV cache
+# llama.cpp keeps when the next prompt on that context begins the same way. Other prompts (the
+# rewrite of a follow-up) run on a context of their own so that they never evict it.
+ANSWERS, OTHERS = "answers", "others"
+
+
+def slot_for(messages: Messages) -> str:
+    return ANSWERS if messages and messages[0].get("role") == "system" else OTHERS
+
+
 @dataclass(frozen=True)
 class _Loaded:
     llama: Any
     lock: threading.Lock  # a Llama object holds one context: one generation at a time
+    cpu: str  # the CPU variant llama.cpp runs on ("zen4", "haswell"; "built-in" without variants)
 
 
-# Loads the model and evaluates a short prompt: enough to hit the matrix kernels that crash.
-_PROBE = ("import sys; from llama_cpp import Llama; "
-          "Llama(sys.argv[1], n_ctx=64, n_threads=1, verbose=False).create_completion('one two three', max_tokens=1)")
-REBUILD = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36'
-
-
-def _check_build_runs(path: Path) -> None:
-    """llama.cpp built for a CPU that reports AMX (-march=native) kills the whole process with a
-    segmentation fault on its first prompt where the machine cannot run AMX (seen on VMs). Such a
-    build is tried on a short prompt in a child process first, so the user gets a message instead."""
-    import llama_cpp
-
-    if b"AMX_INT8 = 1" not in llama_cpp.llama_print_system_info():
-        return
-    probe = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True, timeout=300)
-    if probe.returncode != 0:
-        raise ModelUnavailableError(
-            f"llama.cpp failed on a test prompt (exit code {probe.returncode}); if this machine cannot run the AMX "
-            f"instructions its llama-cpp-python build uses, rebuild it: {REBUILD}")
-
-
-@lru_cache(maxsize=2)
-def _load_llama(path: Path, n_ctx: int, n_threads: int) -> _Loaded:
-    """One loaded model per process and file: loading maps 1 GB and costs about a second."""
+@lru_cache(maxsize=4)
+def _load_llama(path: Path, n_ctx: int, n_threads: int, slot: str = ANSWERS) -> _Loaded:
+    """One loaded model per process, file and slot: loading maps 1 GB (shared between slots by the
+    page cache) and costs about a second."""
     from llama_cpp import Llama
 
-    _check_build_runs(path)
+    cpu = cpu_backend(path)
     try:
         llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
     except (ValueError, RuntimeError) as e:
         raise ModelUnavailableError(f"llama.cpp cannot load {path}: {e}") from None
     # Freed before the interpreter tears down the modules its finaliser needs (else a traceback at exit).
     atexit.register(llama.close)
-    return _Loaded(llama, threading.Lock())
+    return _Loaded(llama, threading.Lock(), cpu)
 
 
 class LocalChat:
@@ -97,12 +87,15 @@ class LocalChat:
     def __init__(self, settings: Settings) -> None:
         self.model = model_name(settings)
         self.context = settings.llm_context
-        self._loaded = _load_llama(model_path(settings), settings.llm_context, settings.llm_threads)
+        path = model_path(settings)
+        self._load = lambda slot: _load_llama(path, settings.llm_context, settings.llm_threads, slot)
+        self.cpu = self._load(ANSWERS).cpu
 
     def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
-        with self._loaded.lock:
+        loaded = self._load(slot_for(messages))
+        with loaded.lock:
             try:
-                chunks = self._loaded.llama.create_chat_completion(
+                chunks = loaded.llama.create_chat_completion(
                     messages=list(messages), temperature=0.0, max_tokens=max_tokens, stream=True)
                 for chunk in chunks:
                     text = chunk["choices"][0]["delta"].get("content")

@@ -1,8 +1,9 @@
 """The prompts, kept as text files in prompts/ so they can be read and tuned without touching code.
 
-Passages go to the model numbered and wrapped in <passage> tags, and the system
-prompt says that whatever stands inside the tags is data: an article that says
-"ignore your instructions" is quoted, not obeyed. The model is given one fixed
+Evidence sentences go to the model numbered, inside <article> tags with their
+article's title and date, and the system prompt says that whatever stands inside
+the tags is data: an article that says "ignore your instructions" is quoted, not
+obeyed. The model is given one fixed
 refusal sentence so a refusal can be recognised in its answer.
 """
 
@@ -10,11 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from .answering import REFUSAL
 from .config import PROJECT_ROOT
 from .errors import ConfigError
 from .types import Passage
+
+
+class Evidence(NamedTuple):
+    """What the prompt shows of one numbered sentence."""
+
+    title: str
+    date: str
+    text: str
+    speaker: str = ""
+
+    @classmethod
+    def of(cls, passage: Passage, date: str, speaker: str = "") -> Evidence:
+        return cls(passage.title, date, passage.text, speaker)
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
 MAX_SENTENCES = 3
@@ -32,47 +47,53 @@ def load_prompt(name: str) -> str:
 
 
 def _as_data(text: str) -> str:
-    """Keep article text from closing or opening a passage tag of its own."""
-    return text.replace("<passage", "‹passage").replace("</passage", "‹/passage")
+    """Keep article text from closing or opening an article tag of its own."""
+    return text.replace("<article", "‹article").replace("</article", "‹/article")
 
 
-def format_passages(passages: Sequence[tuple[str, str]]) -> str:
-    """(title, text) pairs, numbered from 1 and wrapped in passage tags."""
-    template = load_prompt("passage")
-    return "\n\n".join(
-        template.format(number=n, title=_as_data(title).replace('"', "'"), text=_as_data(text.strip()))
-        for n, (title, text) in enumerate(passages, 1)
-    )
+def _attribute(text: str) -> str:
+    return _as_data(text).replace('"', "'").replace("\n", " ")
+
+
+def format_evidence(evidence: Sequence[Evidence]) -> str:
+    """Sentences numbered from 1, under their article's title and date, with their speaker where the
+    words do not name one; consecutive sentences of one article share its tag."""
+    template = load_prompt("evidence")
+    groups: list[tuple[Evidence, list[str]]] = []
+    for number, item in enumerate(evidence, 1):
+        if not groups or (groups[-1][0].title, groups[-1][0].date) != (item.title, item.date):
+            groups.append((item, []))
+        speaker = f"(speaker: {_attribute(item.speaker)}) " if item.speaker else ""
+        groups[-1][1].append(f"[{number}] {speaker}{_as_data(' '.join(item.text.split()))}")
+    return "\n\n".join(template.format(title=_attribute(first.title),
+                                        date=f' date="{_attribute(first.date)}"' if first.date else "",
+                                        sentences="\n".join(lines)) for first, lines in groups)
 
 
 def system_prompt() -> str:
     return load_prompt("system").format(refusal=REFUSAL, max_sentences=MAX_SENTENCES)
 
 
-def _question_prompt(question: str, passages: Sequence[tuple[str, str]]) -> str:
-    return load_prompt("answer").format(passages=format_passages(passages), question=question,
+def _question_prompt(question: str, evidence: Sequence[Evidence]) -> str:
+    return load_prompt("answer").format(evidence=format_evidence(evidence), question=question,
                                         max_sentences=MAX_SENTENCES)
 
 
 def example_messages() -> list[dict[str, str]]:
     """One worked example, as an earlier turn of the chat. Without it the 1.5B model answers
-    "The articles don't say." to questions its passages do answer."""
+    "The articles don't say." to questions its evidence does answer."""
     fields = [(key.strip(), value.strip()) for key, value in
               (line.split(":", 1) for line in load_prompt("example").splitlines() if ":" in line)]
     question = next(value for key, value in fields if key == "question")
     answer = next(value for key, value in fields if key == "answer")
-    passages = [_title_and_text(value) for key, value in fields if key == "passage"]
-    return [{"role": "user", "content": _question_prompt(question, passages)},
+    evidence = [Evidence(*(part.strip() for part in value.split("|", 2))) for key, value in fields if key == "sentence"]
+    return [{"role": "user", "content": _question_prompt(question, evidence)},
             {"role": "assistant", "content": answer}]
 
 
-def _title_and_text(line: str) -> tuple[str, str]:
-    title, text = line.split("|", 1)
-    return title.strip(), text.strip()
-
-
-def answer_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
-    user = _question_prompt(question, [(p.title, p.text) for p in passages])
+def answer_messages(question: str, evidence: Sequence[Evidence]) -> list[dict[str, str]]:
+    """The fixed system prompt and example first, so llama.cpp reuses their KV cache question after question."""
+    user = _question_prompt(question, evidence)
     return [{"role": "system", "content": system_prompt()}, *example_messages(), {"role": "user", "content": user}]
 
 

@@ -10,7 +10,7 @@ from dataclasses import fields
 
 from .analysis import quoted
 from .answering import named_entities
-from .attribution import speaker_asked
+from .attribution import asks_who_said, speaker_asked
 from .catalogue import Catalogue
 from .store import Store, split_chunk_id
 from .types import Chunk, Embedder, Passage
@@ -23,6 +23,10 @@ CANDIDATES_PER_K, MIN_CANDIDATES = 4, 20
 # the largest weight that costs nothing on the seeds alone (0.875 at 0 and 0.003, 0.833 at
 # 0.01, 0.792 when names decide before the fused score); inside the archive 0.750 at 0 and 0.003.
 NAME_WEIGHT = 0.003
+# A question about what was said takes its evidence from the statements first: the chunks of the best
+# this many statements are always among the k passages (dense and keyword search rank a statement
+# low when the question paraphrases it, and fusion alone keeps it out).
+STATEMENTS_KEPT = 2
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> list[tuple[str, float]]:
@@ -34,10 +38,14 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K) ->
 
 
 def _spoken(question: str, catalogue: Catalogue, n: int) -> list[str]:
-    """For "what did X say about Y": the chunks of X's statements, those about Y first."""
+    """For "what did X say about Y": the chunks of X's statements, those about Y first. For "who
+    warned that ...": the chunks of everyone's statements, those that share the question's words first."""
     asked = speaker_asked(question)
     if asked is None:
-        return []
+        if not asks_who_said(question):
+            return []
+        rows = catalogue.find_statements(None, question, n)
+        return list(dict.fromkeys(row["chunk_id"] for row, _ in rows if row["speaker"] != "unnamed"))
     keys, _ = catalogue.resolve_speaker(asked.name)
     if not keys:
         return []
@@ -75,6 +83,9 @@ def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: E
     quote_hits = set(quoting)
     score = {cid: fused[cid] + NAME_WEIGHT * share[cid] for cid in fused}
     order = sorted(fused, key=lambda cid: (cid not in quote_hits, -score[cid], cid))[:k]
+    kept = [cid for cid in spoken[:STATEMENTS_KEPT] if cid not in order]
+    if kept:
+        order = order[: max(0, k - len(kept))] + kept
 
     found = {c.chunk_id: c for c in dense}
     found.update(store.get_chunks([cid for cid in order if cid not in found]))

@@ -10,6 +10,7 @@ speaker's words first.
 from __future__ import annotations
 
 import difflib
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
@@ -73,6 +74,9 @@ class StatementIndex:
         and, when there are none, the close spellings of quoted speakers (Witcooff: Witkoff)."""
         known = self.keys()
         words = [w for w in name.replace("’", "'").split() if w.lower() not in ("the", "a", "an")]
+        head = re.sub(r"\s+(?:of|at|for)\s+(?:the\s+)?[A-Z].*$", "", " ".join(words)).split()
+        if head and head[-1][:1].islower():  # "Russian foreign minister", "a representative of the EU"
+            return self._described(words), []
         whole = " ".join(speaker_key(w) for w in words)
         last = speaker_key(capitalised(name)[-1] if capitalised(name) else (words[-1] if words else ""))
         found = [k for k in known if k in (whole, last) or transliterated(k, last)
@@ -82,6 +86,17 @@ class StatementIndex:
         close = difflib.get_close_matches(last, known, n=3, cutoff=SPELLING_CUTOFF)
         close += [k for k in difflib.get_close_matches(whole, known, n=3, cutoff=SPELLING_CUTOFF) if k not in close]
         return [], close
+
+    def _described(self, words: Sequence[str]) -> list[str]:
+        """The speakers an article describes by these words ("Russian foreign minister": Lavrov, whose
+        role says so), most quoted first."""
+        wanted = set(terms(" ".join(words)))
+        counts: dict[str, int] = {}
+        for key, name, role, as_written in self._db.execute(
+                "SELECT speaker, speaker_name, role, as_written FROM statements WHERE speaker != 'unnamed'"):
+            if wanted and wanted <= set(terms(f"{name} {role} {as_written}")):
+                counts[key] = counts.get(key, 0) + 1
+        return sorted(counts, key=lambda k: (-counts[k], k))
 
     def find(self, speakers: Sequence[str] | None, about: str | None, k: int,
              doc_id: str | None = None) -> list[tuple[dict, float]]:
@@ -109,11 +124,12 @@ class StatementIndex:
                 f"ORDER BY s.doc_id, s.start LIMIT ?", (*args, k)).fetchall()
         return [(dict(zip(COLUMNS, row[:-1])), float(row[-1])) for row in rows]
 
-    def speakers(self) -> list[Speaker]:
-        """Who is quoted, most quoted first."""
+    def speakers(self, key: str | None = None) -> list[Speaker]:
+        """Who is quoted, most quoted first (only `key`, when given)."""
         found: dict[str, dict] = {}
         for key, name, role, doc_id in self._db.execute(
-                "SELECT speaker, speaker_name, role, doc_id FROM statements WHERE speaker != 'unnamed'"):
+                "SELECT speaker, speaker_name, role, doc_id FROM statements WHERE speaker != 'unnamed'"
+                + (" AND speaker = ?" if key else ""), (key,) if key else ()):
             entry = found.setdefault(key, {"name": "", "roles": set(), "count": 0, "docs": set()})
             entry["count"] += 1
             entry["docs"].add(doc_id)

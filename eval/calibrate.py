@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant import Assistant, answering
+from assistant import Assistant, answering, retrieval
 from assistant.answering import score_sentences, unknown_entities
 
 HERE = Path(__file__).resolve().parent
@@ -48,18 +48,33 @@ def main() -> None:
     speaker_weights(assistant, records)
 
 
+def attribution_right(assistant: Assistant, questions: list[dict]) -> int:
+    """An answerable question is right when a citation holds its evidence, an unanswerable one when refused."""
+    right = 0
+    for r in questions:
+        answer = assistant.ask(r["question"], mode="extractive")
+        if r["answerable"]:
+            right += any(e in c.quote or c.quote in e for c in answer.citations for e in r["evidence"])
+        else:
+            right += answer.refused
+    return right
+
+
+def sweep(assistant: Assistant, questions: list[dict], module, name: str, values: tuple) -> None:
+    """Each value of one weight on the attribution questions; the module keeps the chosen one."""
+    chosen = getattr(module, name)
+    for value in values:
+        setattr(module, name, value)
+        print(f"{name} {value}: {attribution_right(assistant, questions)} of {len(questions)} attribution "
+              f"questions right", file=sys.stderr)
+    setattr(module, name, chosen)
+
+
 def speaker_weights(assistant: Assistant, records: list[dict]) -> None:
     questions = [r for r in records if r.get("category") == "attribution"]
-    for weight in (0.0, 0.25, 0.5, 0.75, 0.9):
-        answering.SPEAKER_WEIGHT = weight  # a calibration run tries each value; the module keeps the chosen one
-        right = 0
-        for r in questions:
-            answer = assistant.ask(r["question"], mode="extractive")
-            if r["answerable"]:
-                right += any(e in c.quote or c.quote in e for c in answer.citations for e in r["evidence"])
-            else:
-                right += answer.refused
-        print(f"SPEAKER_WEIGHT {weight:.2f}: {right} of {len(questions)} attribution questions right", file=sys.stderr)
+    sweep(assistant, questions, answering, "SPEAKER_WEIGHT", (0.0, 0.25, 0.5, 0.75, 0.9))
+    sweep(assistant, questions, answering, "MANNER_BONUS", (0.0, 0.05, 0.1, 0.15, 0.2, 0.3))
+    sweep(assistant, questions, retrieval, "STATEMENTS_KEPT", (0, 1, 2, 3))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from conftest import LAVROV_DOC, SEEDS, run_cli
 
 from assistant import Assistant, Settings
 from assistant.analysis import analyse
+from assistant.attribution import asks_who_said, speaker_asked
 from assistant.errors import QuestionError, SpeakerNotFoundError
 from assistant.evaluation import load_statement_labels, score_statements
 from assistant.types import Article
@@ -40,6 +41,8 @@ def speakers_of(text: str) -> list[list[str]]:
     ("The Kremlin said a lot needs to be decided.", "kremlin"),
     ("Russian media reported that the summit was off.", "russian media"),
     ("A senior official said the talks had stalled.", "unnamed"),
+    ("Trump doubled down on Friday, saying the war must end.", "trump"),  # the subject of the verb it hangs on
+    ("However, the report from Fox News presented a different picture, suggesting a strained atmosphere.", "fox news"),
 ])
 def test_each_form_of_attribution_finds_its_speaker(sentence, speaker):
     assert speakers_of(sentence) == [[speaker]]
@@ -163,6 +166,46 @@ def test_what_someone_did_not_say_is_refused_saying_so(seed_assistant):
     assert answer.refused and "quote nothing from Lavrov about Tomahawk missiles" in answer.text
 
 
+@pytest.mark.parametrize("question, name, about, strict", [
+    ("What did Lavrov say about the agenda?", "Lavrov", "the agenda", True),
+    ("What did Trump say Putin told him?", "Trump", "", True),  # the asker's speaker, not the one reported
+    ("How did Putin himself describe the talks?", "Putin", "", True),
+    ("How has Moscow reacted to the missiles?", "Moscow", "the missiles", True),
+    ("Did Zelensky share Trump's view that Putin wants peace?", "Zelensky", "Putin wants peace", True),
+    ("What did Ukrainian commander-in-chief Oleksandr Syrsky say about drones?",
+     "Ukrainian commander-in-chief Oleksandr Syrsky", "drones", True),
+    ("What did the Russian foreign minister tell NBC?", "Russian foreign minister", "", False),  # a role: no one excluded
+    ("According to the Ukrainian president, what happened?", "Ukrainian president", "", False),
+    ("According to Lavrov, how did Zelensky respond?", "Lavrov", "", False),
+])
+def test_questions_name_the_speaker_they_ask_about(question, name, about, strict):
+    asked = speaker_asked(question)
+    assert (asked.name, asked.about, asked.strict) == (name, about, strict)
+
+
+def test_a_role_finds_the_speaker_it_describes(seed_assistant):
+    assert {s.speaker for s in seed_assistant.statements("the Russian foreign minister")} == {"lavrov"}
+    answer = seed_assistant.ask("What did the Russian foreign minister say about the agenda?", mode="extractive")
+    assert "the agenda is not ready yet" in answer.text
+
+
+def test_who_said_it_is_answered_with_the_speaker_and_what_the_articles_call_them(seed_assistant):
+    assert asks_who_said("Which analyst warned that the talks would fail?") and not asks_who_said("Who is Lavrov?")
+    answer = seed_assistant.ask("Who said “We want this”?", mode="extractive")
+    assert answer.text.startswith("Volodymyr Zelensky (Ukrainian President): “We want this.")
+    # A paraphrase of a statement that dense and keyword search both rank low: the statement index finds it.
+    answer = seed_assistant.ask("Who cautioned that a second summit with Putin carries considerable risk for Trump?",
+                                mode="extractive")
+    assert "according to Celeste Wallander" in answer.text
+
+
+def test_how_something_was_said_finds_the_statement_said_that_way(seed_assistant):
+    answer = seed_assistant.ask("How did Trump reply when Zelensky said Ukraine needs Tomahawks?", mode="extractive")
+    assert answer.text.startswith("Trump replied:")
+    answer = seed_assistant.ask("Did Putin agree with Fox News that the meeting was tense?", mode="extractive")
+    assert "constructive and respectful" in answer.text  # his words just after the report they answer
+
+
 def test_a_what_did_x_say_answer_quotes_x_and_names_a_pronoun_speaker(seed_assistant):
     answer = seed_assistant.ask("What did Lavrov say Trump proposed at the summit?", mode="extractive")
     assert "He said that Trump proposed" in answer.text and answer.text.startswith("Lavrov: ")
@@ -215,3 +258,24 @@ def test_the_labelled_set_covers_every_sentence_of_the_seeds():
 def test_ingest_without_attribution_stores_no_statements(tmp_path):
     quiet = Assistant(index_dir=tmp_path / "index", corpus=[SEEDS], settings=Settings(attribute=False))
     assert quiet.speakers() == []
+
+
+def test_an_index_analysed_by_an_older_version_is_analysed_again(seed_index, tmp_path):
+    """After an upgrade that changes the text analysis, answers must not quietly lose their sentences."""
+    from conftest import chroma_collection
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index, index_dir)
+    collection = chroma_collection(index_dir)
+    stored = collection.get(include=["metadatas"])
+    collection.update(ids=stored["ids"], metadatas=[{**m, "analysis": "0"} for m in stored["metadatas"]])
+    for catalogue in index_dir.glob("catalogue-*"):  # as the older version left it
+        catalogue.unlink()
+    old = Assistant(index_dir=index_dir, corpus=[])
+    assert old.articles() == []  # not served without their sentences: marked for the next ingest
+    old.close()
+    again = Assistant(index_dir=index_dir, corpus=[SEEDS])  # the next start ingests the corpus: analysed again
+    assert "the agenda is not ready yet" in again.ask("What did Lavrov say about the agenda?", mode="extractive").text
+    from assistant.analysis import VERSION
+
+    assert {m["analysis"] for m in collection.get(include=["metadatas"])["metadatas"]} == {VERSION}

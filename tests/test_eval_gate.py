@@ -1,4 +1,5 @@
-"""CI gate: the full extractive evaluation over the seeds must not fall below eval/thresholds.json.
+"""CI gate: the full extractive evaluation over the seeds, and the local model's on a stratified half
+of the questions (about 3 minutes), must not fall below eval/thresholds.json.
 
 The thresholds sit just under what the system reaches today; raise them whenever
 answering improves, so that a later change cannot quietly give the gain back.
@@ -13,6 +14,7 @@ from assistant.evaluation import (
     DEFAULT_THRESHOLDS,
     QUALITY_METRICS,
     check_thresholds,
+    gate_sample,
     load_questions,
     load_statement_labels,
     load_thresholds,
@@ -50,4 +52,18 @@ def test_extractive_evaluation_meets_the_thresholds(seed_assistant):
         f"{len(failures)} evaluation threshold(s) missed (eval/thresholds.json):\n  "
         + "\n  ".join(failures)
         + f"\n\n{render_tables(report['aggregates'])}\n\nfull report: {ARTIFACTS / 'eval-gate.json'}"
+    )
+
+
+def test_local_model_evaluation_on_a_stratified_sample_meets_its_thresholds(seed_assistant):
+    questions = gate_sample(load_questions(QUESTIONS))
+    assert {q.category for q in questions} == {q.category for q in load_questions(QUESTIONS)}
+    report = run_evaluation(seed_assistant, questions, mode="local", questions_file=QUESTIONS)
+    write_reports(report, ARTIFACTS, "eval-gate-local")
+    overall = report["aggregates"]["overall"]
+    failures = check_thresholds(overall, load_thresholds(DEFAULT_THRESHOLDS, mode="local"))
+    assert not failures, (
+        f"{len(failures)} local-mode threshold(s) missed (eval/thresholds.json, modes.local):\n  "
+        + "\n  ".join(failures)
+        + f"\n\n{render_tables(report['aggregates'])}\n\nfull report: {ARTIFACTS / 'eval-gate-local.json'}"
     )

@@ -254,3 +254,44 @@ def test_a_refusal_that_slips_in_a_claim_of_its_own_is_checked(assistant, lavrov
                                 "though the passages do not say why.", passages, LAVROV_QUESTION)
     assert len(grounded.citations) == 1 and "resign" not in grounded.text
     assert grounded.unsupported == ("Putin will resign next week, though the passages do not say why.",)
+
+
+# --- adversarial answers built from the seeds: each shares words with a true answer ---------------
+
+def _evidence(assistant, question):
+    from assistant.answering import rank
+
+    _, catalogue = assistant._open()
+    evidence, _ = assistant._evidence(rank(question, assistant.retrieve(question), assistant.embedder, catalogue))
+    return evidence
+
+
+@pytest.mark.parametrize("question, other, wrong, wrong_in, right, right_in", [
+    # the phone call lasted "more than two hours"; the Alaska talks three
+    ("How long did the Alaska talks last?", "How long did Trump speak with Putin on Thursday?",
+     "The talks lasted more than two hours", "spoke with Putin for more than two hours",
+     "The talks lasted three hours", "three-hour meeting in Alaska"),
+    # the 15th was the Alaska meeting, not the one at the White House
+    ("When did Trump meet Zelensky and European leaders at the White House?", "When did Trump meet Putin in Alaska?",
+     "They met on the 15th", "in Alaska on the 15th",
+     "They met at the White House on the 18th", "at the White House on the 18th"),
+])
+def test_a_fact_from_another_event_does_not_answer_the_question(assistant, question, other, wrong, wrong_in, right,
+                                                                 right_in):
+    passages = passages_for(assistant, question, k=5) + passages_for(assistant, other)
+    flagged = assistant.verify(f"{wrong} [{number_of(passages, wrong_in)}].", passages, question)
+    assert flagged.citations == () and flagged.unsupported
+    kept = assistant.verify(f"{right} [{number_of(passages, right_in)}].", passages, question)
+    assert kept.citations and right_in in kept.citations[0].quote
+
+
+def test_a_swapped_speaker_or_a_changed_number_in_the_evidence_the_model_read_is_flagged(assistant):
+    evidence = _evidence(assistant, LAVROV_QUESTION)
+    n = number_of(evidence, "the agenda is not ready yet")
+    assert assistant.verify(f"Lavrov said the agenda is not ready yet [{n}].", evidence, LAVROV_QUESTION).citations
+    swapped = assistant.verify(f"Zelensky said the agenda is not ready yet [{n}].", evidence, LAVROV_QUESTION)
+    assert swapped.citations == () and swapped.unsupported
+    control = _evidence(assistant, CONTROL_QUESTION)
+    m = number_of(control, "22%")
+    changed = assistant.verify(f"Russia controls 25% of Ukraine [{m}].", control, CONTROL_QUESTION)
+    assert changed.citations == () and changed.unsupported

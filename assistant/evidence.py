@@ -1,0 +1,74 @@
+"""The model's evidence: the best sentences of the retrieved passages, not the whole chunks.
+
+A 1.5B model reads 90-170 prompt tokens a second on these machines (AVX2 to AVX-512) and is easily
+led by a sentence that merely shares the question's words, so it gets the sentences the extractive ranking
+puts first (for "what did X say", X's own statements only), each numbered, with its article's
+title and date and, where the analysis knows one, its speaker. A sentence that needs the one before
+it to be understood ("He said ...", "This ...") brings that one along. Each piece of evidence is a
+Passage of its own (one sentence, verbatim, with its offsets), so the number the model cites is a
+sentence, and its citation is that sentence's offsets by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .analysis import leans_back
+from .answering import Ranking, ScoredSentence
+from .types import Passage, Sentence
+
+# On eval/calibration.jsonl (local mode, `assistant eval --questions eval/calibration.jsonl`) 5
+# sentences / 700 characters, 8 / 1,000 and 12 / 1,600 did equally well; 8 leaves room for questions
+# that join two facts, at about 2 s to the first word.
+MAX_EVIDENCE = 8  # sentences the model reads
+# About 250 prompt tokens of sentences (against ~1,260 for five chunks); the ~350 tokens of fixed
+# instructions and example before them come from llama.cpp's KV cache after the first question.
+EVIDENCE_CHARS = 1000
+MIN_EVIDENCE = 3  # even when the budget is spent: one long sentence must not be all the model sees
+
+
+def select_evidence(ranking: Ranking, limit: int = MAX_EVIDENCE, budget: int = EVIDENCE_CHARS) -> list[Passage]:
+    """The evidence for the model, best first (on eval/calibration.jsonl the 1.5B model got 11 of 13
+    attribution facts so, 10 of 13 with the same sentences grouped by article in reading order)."""
+    picked: dict[tuple[str, int], tuple[int, Passage, Sentence]] = {}
+    used = 0
+    for rank, scored in enumerate(ranking.scored):
+        if len(picked) >= limit or (used >= budget and len(picked) >= MIN_EVIDENCE):
+            break
+        units = [(scored.passage, scored.sentence)]
+        before = _before(scored)
+        if before is not None:
+            units.insert(0, (scored.passage, before))
+        for passage, sentence in units:
+            key = (passage.doc_id, sentence.start)
+            if key not in picked:
+                picked[key] = (rank, passage, sentence)
+                used += sentence.end - sentence.start
+    ordered = sorted(picked.values(), key=lambda x: (x[0], x[2].start))  # a leaning sentence after its context
+    return [_narrowed(passage, sentence) for _, passage, sentence in ordered]
+
+
+def _before(scored: ScoredSentence) -> Sentence | None:
+    """The sentence before, when this one leans on it and names no speaker of its own."""
+    if any(said.speaker_name for said in scored.sentence.said) or not leans_back(scored.text):
+        return None
+    inside = scored.passage.inside()
+    at = next((i for i, s in enumerate(inside) if s.start == scored.sentence.start), 0)
+    return inside[at - 1] if at > 0 else None
+
+
+def _narrowed(passage: Passage, sentence: Sentence) -> Passage:
+    """One sentence of a passage as a passage of its own: verbatim text, its offsets, its analysis (and
+    the analysis of the sentence before it, outside the text: the names it gives still count as nearby)."""
+    start, end = max(sentence.start, passage.start), min(sentence.end, passage.end)
+    earlier = [s for s in passage.sentences if s.end <= sentence.start][-1:]
+    return replace(passage, start=start, end=end, text=passage.quote(start, end), sentences=(*earlier, sentence))
+
+
+def speaker_of(evidence: Passage) -> str:
+    """Who speaks in a piece of evidence, when its words do not say ("He said ..." is Lavrov's)."""
+    for sentence in evidence.inside():
+        for said in sentence.said:
+            if said.speaker_name and said.speaker_name.lower() not in evidence.text.lower():
+                return said.speaker_name
+    return ""
