@@ -1,4 +1,5 @@
-"""Extractive answering: the no-LLM mode that always works.
+"""Ranking the sentences of the retrieved passages as answers, once per question, and the extractive
+answer: the no-LLM mode that always works.
 
 The answer is made of sentences quoted from the retrieved passages, each one a
 Citation. A sentence is chosen by how much of the question it covers (keyword
@@ -40,7 +41,8 @@ SPEAKER_WEIGHT = 0.5
 # Chosen on the verb-match questions of eval/calibration.jsonl; see eval/calibrate.py.
 MANNER_BONUS = 0.15
 # "What did X say about Y" is answered only by a statement of X's that holds this share of Y's weighted
-# terms. On the 18 such questions of eval/calibration.jsonl (python eval/calibrate.py) Y's coverage by
+# terms, in it or the sentence before (a reply follows what it answers). On the 18 such questions of
+# eval/calibration.jsonl (python eval/calibrate.py; before the sentence before counted) Y's coverage by
 # the best statement was 0.14-0.98 for answerable ones and 0.00-0.22 for unanswerable ones (X quoted,
 # but on something else): 0.1 keeps every answerable one and refuses 3 of those 4. Their scores
 # (0.53-0.78 against 0.32-0.46) would separate them too, but by a margin too thin to build on.
@@ -67,9 +69,14 @@ _EXPECTS = {
 # not the relation: "How many aides attended?" against a sentence about the attendees).
 _ASKS_FOR = {
     "number": re.compile(r"^\W*how (?:many|much|long|far|old|big|large)\b", re.I),
-    "time": re.compile(r"^\W*(?:when\b|(?:on |in )?(?:what|which) (?:day|date|year|month)\b)", re.I),
+    "time": re.compile(r"^\W*(?:when (?:did|does|do|is|was|were|will|has|have|had|are|would)\b|"
+                       r"(?:on |in )?(?:what|which) (?:day|date|year|month)\b)", re.I),
 }
 GATE_SENTENCES = 3
+# An amount: not a day of the month ("the 18th" answers no "how many").
+_AMOUNT = re.compile(r"(?:\b|\$|€|£)(?:\d[\d,.]*(?![\d,.]|st\b|nd\b|rd\b|th\b)|two|three|four|five|six|seven|"
+                     r"eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+                     r"millions?|billions?|dozens?|half)", re.I)
 _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"week|month|year|\d{4}|\d+(st|nd|rd|th))\b", re.I)
@@ -202,7 +209,7 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
 
 
-def speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool) -> str:
+def _speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool) -> str:
     """"Volodymyr Zelensky: " before a quote whose speaker it does not name ("“We need Tomahawk,” he
     said."): the reader learns who speaks from the analysis, and the quote stays verbatim. Asked who
     said it, the reader also gets what the articles call the speaker ("Ukrainian President")."""
@@ -239,22 +246,21 @@ class Ranking:
     refusal: str | None  # the reason no sentence answers, shown after REFUSAL
     who: bool  # "who said ...": the answer names the speaker
 
-    @property
-    def refused(self) -> bool:
-        return self.refusal is not None
-
 
 def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Ranking:
+    """Score every sentence, keep for "what did X say" only X's on the subject, and decide whether
+    anything answers: a name no article mentions, X never quoted (on the subject), no sentence above
+    MIN_SCORE, or a "how many"/"when" question with no number or date among the best sentences."""
+    asked = speaker_asked(question)
+    who = asked is None and asks_who_said(question)
+
     def refused(reason: str, scored: Sequence[ScoredSentence] = ()) -> Ranking:
         return Ranking(question, tuple(scored), reason, who)
 
-    who = False
     missing = unknown_entities(question, keyword)
     if missing:
         return refused(f"None of the indexed articles mentions {', '.join(missing)}.")
-    asked = speaker_asked(question)
     speakers = keyword.resolve_speaker(asked.name)[0] if asked else None
-    who = asked is None and asks_who_said(question)
     if asked and asked.strict and not speakers:
         return refused(f"The articles mention {asked.name} but quote nothing from {asked.name}.")
     scored = score_sentences(question, passages, embedder, keyword, speakers, anyone=who,
@@ -268,8 +274,9 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         return refused("No passage in the indexed articles answers this question.", scored)
     question_terms = set(terms(question))
     for kind, asks in _ASKS_FOR.items():
-        if asks.search(question) and not any(has_answer_type(kind, s.sentence, s.text, question_terms)
-                                             for s in scored[:GATE_SENTENCES]):
+        holds = (lambda s: bool(_AMOUNT.search(s.text))) if kind == "number" else (
+            lambda s: has_answer_type(kind, s.sentence, s.text, question_terms))
+        if asks.search(question) and not any(holds(s) for s in scored[:GATE_SENTENCES]):
             what = "number" if kind == "number" else "date or time"
             return refused(f"No passage in the indexed articles gives the {what} asked for.", scored)
     return Ranking(question, tuple(scored), None, who)
@@ -292,7 +299,7 @@ def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Ca
         chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
 
     citations = [make_citation(number, c.passage, c.start, c.end) for number, c in enumerate(chosen, 1)]
-    text = " ".join(f"{speaker_shown(c.sentence, cited.quote, keyword, ranking.who)}{cited.quote} [{cited.number}]"
+    text = " ".join(f"{_speaker_shown(c.sentence, cited.quote, keyword, ranking.who)}{cited.quote} [{cited.number}]"
                     for c, cited in zip(chosen, citations))
     return Answer(question=question, text=text, citations=tuple(citations), mode="extractive",
                   passages=tuple(passages))

@@ -79,8 +79,8 @@ def manners(text: str) -> set[str]:
 def asked_manner(question: str) -> set[str]:
     """How the question's own reporting verb, its first, says it was said: {"respond"} for "How did
     Trump respond to …", nothing for "What did Putin add … when describing …"."""
-    first = _CUE.search(question)
-    return manners(first.group()) if first else set()
+    found = [m for m in (_CUE.search(question), _MANNER_WORDS.search(question)) if m]
+    return manners(min(found, key=lambda m: m.start()).group()) if found else set()
 
 
 # The sentences worth parsing: those with a reporting word. Quotation marks, "X: “…”" and "in X's words"
@@ -606,8 +606,9 @@ _WHO_SAID = re.compile(r"^\s*(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+l
 class AskedSpeaker:
     name: str  # as the question writes it: "Lavrov", "the Kremlin", "the Russian foreign minister"
     about: str  # what about, when the question says ("the agenda"); "" otherwise
-    strict: bool  # "what did X say": only X's words answer; "according to X" also means "in X's article"
-    role: bool = False  # named by a role: whoever the articles describe so comes first, no one is excluded
+    # "what did X say": only X's words answer; not for "according to X" (also "in X's account") nor for X
+    # named by a role ("the Russian foreign minister": whoever the articles describe so comes first)
+    strict: bool
 
 
 def speaker_asked(question: str) -> AskedSpeaker | None:
@@ -621,8 +622,7 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
                 return None
             about = about_words.search(question[m.end():])
             role = not re.fullmatch(_PERSON, written)
-            return AskedSpeaker(name=name, about=about.group("about") if about else "",
-                                strict=strict and not role, role=role)
+            return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role)
     return None
 
 

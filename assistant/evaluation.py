@@ -84,6 +84,7 @@ class Question:
     answer_facts: tuple[Fact, ...]
     history: tuple[dict, ...] = ()
     notes: str = ""
+    false_premise: bool = False  # presupposes what the articles contradict: must never be answered as if true
 
 
 def _invalid(path: Path, line: int, why: str) -> ConfigError:
@@ -128,10 +129,15 @@ def parse_question(record: Any, path: Path, line: int) -> Question:
     if not _is_history(history):
         raise _invalid(path, line, "field 'history' must be a list of {\"role\", \"content\"} objects")
     notes = record.get("notes") or ""
+    if not isinstance(record.get("false_premise", False), bool):
+        raise _invalid(path, line, "field 'false_premise' must be true or false")
+    if record.get("false_premise") and record["answerable"]:
+        raise _invalid(path, line, "a false-premise question cannot be answerable")
     return Question(id=record["id"], question=record["question"], category=record["category"],
                     answerable=record["answerable"], gold_docs=tuple(record["gold_docs"]),
                     evidence=tuple(record["evidence"]), answer_facts=tuple(facts),
-                    history=tuple(history), notes=notes if isinstance(notes, str) else str(notes))
+                    history=tuple(history), notes=notes if isinstance(notes, str) else str(notes),
+                    false_premise=record.get("false_premise", False))
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -577,6 +583,11 @@ def run_evaluation(assistant, questions: Sequence[Question], mode: str = DEFAULT
         "aggregates": aggregates(records),
         "questions": records,
     }
+    premises = [q.id for q in questions if q.false_premise]
+    if premises:
+        answered = [r["id"] for r in records if r["id"] in premises and not r["refused"]]
+        report["aggregates"]["overall"]["false_premises_answered"] = len(answered)
+        report["false_premises_answered"] = answered
     if labels:
         report["aggregates"]["overall"].update(evaluate_statements(assistant, labels))
         mistakes = [w for r in records for w in wrong_speakers(r, labels)]
@@ -680,6 +691,8 @@ def render_tables(aggs: Mapping[str, Any], markdown: bool = False) -> str:
                    f"recall {fmt(overall['statement_recall'])}, speaker accuracy {fmt(overall['speaker_accuracy'])}; "
                    f"recall by kind: {kinds}. Answers putting words in the wrong mouth: "
                    f"{overall['wrong_speaker_answers']}.")
+    if "false_premises_answered" in overall:
+        tables += f"\n\nFalse-premise questions answered instead of refused: {overall['false_premises_answered']}."
     return tables
 
 

@@ -39,6 +39,8 @@ def select_evidence(ranking: Ranking, limit: int = MAX_EVIDENCE, budget: int = E
         before = _before(scored)
         if before is not None:
             units.insert(0, (scored.passage, before))
+        if len(picked) + sum((p.doc_id, s.start) not in picked for p, s in units) > limit:
+            break
         for passage, sentence in units:
             key = (passage.doc_id, sentence.start)
             if key not in picked:

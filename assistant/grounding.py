@@ -260,8 +260,14 @@ class Verifier:
         cites none that support it) from any passage that supports it clearly. Empty when unsupported."""
         cited = {n for n in claim.cited if 1 <= n <= len(passages)}
         ranked = sorted(range(len(candidates)), key=lambda i: -row[i])
+        quoted = quotes(claim.text)
         for allowed, minimum in ((cited, SUPPORT_MIN), (None, UNCITED_SUPPORT_MIN)):
             pool = [i for i in ranked if allowed is None or candidates[i].passage in allowed]
+            # Words the claim quotes must stand where its best support is: of two similar sentences, the
+            # one that has them (the model cited [2] and quoted [1]).
+            holding = [i for i in pool if all(quote_found(q, [candidates[i].source.text]) for q in quoted)]
+            if quoted:
+                pool = holding + [i for i in pool if i not in holding] if holding else []
             if pool and row[pool[0]] >= minimum:
                 chosen = [candidates[i] for i in self._complete(claim.text, [pool[0]], pool, row, candidates)]
                 if _consistent(claim.text, chosen, passages):
@@ -299,15 +305,22 @@ def _anchored(question: str, sentence: _Sentence, quoted: Collection[str] = ()) 
     asked about, not which event) must stand in a sentence, the one before it when it leans on
     that one ("He said ...", "This ..."), or its article's title, for it to support an answer."""
     spoken = {t for said in sentence.analysed.said for t in terms(said.speaker_name)}
-    before = _before(sentence).names if leans_back(sentence.text) else ()
-    nearby = " ".join([sentence.text, sentence.source.title, *before])
+    nearby = _nearby(sentence)
     context, context_names = set(_terms(nearby)), set(_names(nearby))
     # "Lavrov or Peskov": either will do.
     either = [set(terms(m.group(1))) | set(terms(m.group(2))) for m in _EITHER.finditer(question)]
-    wanted = [n for n in dict.fromkeys(names(question)) if speaker_key(n) not in quoted]
+    people = {t for word in CAPITALISED.findall(question) if speaker_key(word) in quoted for t in terms(word)}
+    wanted = [n for n in dict.fromkeys(names(question)) if n not in people]
     found = {n for n in wanted if n in spoken or _known(n, context, context_names)}
     found |= {n for n in wanted for group in either if n in group and group & (found | spoken)}
     return not wanted or len(found) >= ANCHOR_SHARE * len(wanted)
+
+
+def _nearby(sentence: _Sentence) -> str:
+    """A sentence with what names its subject: its article's title and, when it leans on the sentence
+    before ("It cost 40 million euros"), that sentence's names."""
+    before = _before(sentence).names if leans_back(sentence.text) else ()
+    return " ".join([sentence.text, sentence.source.title, *before])
 
 
 def _before(sentence: _Sentence) -> Sentence:
@@ -317,8 +330,9 @@ def _before(sentence: _Sentence) -> Sentence:
 
 def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Passage]) -> bool:
     """Similar is not enough: every number of the claim must stand in its supporting sentences, every
-    name in their passages (the name of the "he" in "he said" is often a sentence earlier), and a
-    speaker the claim names ("Lavrov said ...") must be the speaker of one of those sentences."""
+    name in their passages, titles or speakers (the name of the "he" in "he said" is often a sentence
+    earlier), and a speaker the claim names ("Lavrov said ...") must be the speaker of one of those
+    sentences."""
     if not claim_numbers(claim) <= set().union(*(s.analysed.numbers for s in chosen)):
         return False
     for speaker in claimed_speakers(claim):  # each sentence it rests on must be that speaker's
@@ -328,8 +342,9 @@ def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Pass
     cited = {s.passage for s in chosen}
     # The speaker the analysis found counts as named: "He said ..." is Lavrov's.
     speakers = " ".join(said.speaker_name for s in chosen for said in s.analysed.said)
-    context = set().union(_terms(speakers), *(_terms(passages[n - 1].text) for n in cited))
-    context_names = set().union(_names(speakers), *(_names(passages[n - 1].text) for n in cited))
+    nearby = " ".join([speakers, *(_nearby(s) for s in chosen)])
+    context = set().union(_terms(nearby), *(_terms(passages[n - 1].text) for n in cited))
+    context_names = set().union(_names(nearby), *(_names(passages[n - 1].text) for n in cited))
     return all(_known(name, context, context_names) for name in names(claim))
 
 

@@ -17,8 +17,8 @@ import ctypes
 import logging
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import ModelUnavailableError
@@ -66,7 +66,6 @@ def _ggml() -> ctypes.CDLL:
     ggml = ctypes.CDLL(str(Path(llama_cpp.__file__).parent / "lib" / "libggml.so.0"))
     ggml.ggml_backend_load.restype = ctypes.c_void_p
     ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
-    ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
     return ggml
 
 
@@ -120,7 +119,14 @@ def load_cpu_backend(model: Path, candidates: Sequence[Path] | None = None, prob
     raise ModelUnavailableError(f"none of llama.cpp's CPU variants runs on this machine; rebuild it: {REBUILD}")
 
 
-@lru_cache(maxsize=1)
+_chosen: list[str] = []
+_choosing = threading.Lock()
+
+
 def cpu_backend(model: Path) -> str:
-    """Once per process: backends are loaded into llama.cpp's global registry."""
-    return load_cpu_backend(model)
+    """Once per process (backends go into llama.cpp's process-wide registry), whichever model and
+    thread asks first."""
+    with _choosing:
+        if not _chosen:
+            _chosen.append(load_cpu_backend(model))
+        return _chosen[0]

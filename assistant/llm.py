@@ -60,7 +60,6 @@ def slot_for(messages: Messages) -> str:
 class _Loaded:
     llama: Any
     lock: threading.Lock  # a Llama object holds one context: one generation at a time
-    cpu: str  # the CPU variant llama.cpp runs on ("zen4", "haswell"; "built-in" without variants)
 
 
 @lru_cache(maxsize=4)
@@ -69,14 +68,14 @@ def _load_llama(path: Path, n_ctx: int, n_threads: int, slot: str = ANSWERS) -> 
     page cache) and costs about a second."""
     from llama_cpp import Llama
 
-    cpu = cpu_backend(path)
+    cpu_backend(path)  # llama.cpp's CPU code for this machine, before the first model
     try:
         llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
     except (ValueError, RuntimeError) as e:
         raise ModelUnavailableError(f"llama.cpp cannot load {path}: {e}") from None
     # Freed before the interpreter tears down the modules its finaliser needs (else a traceback at exit).
     atexit.register(llama.close)
-    return _Loaded(llama, threading.Lock(), cpu)
+    return _Loaded(llama, threading.Lock())
 
 
 class LocalChat:
@@ -89,7 +88,7 @@ class LocalChat:
         self.context = settings.llm_context
         path = model_path(settings)
         self._load = lambda slot: _load_llama(path, settings.llm_context, settings.llm_threads, slot)
-        self.cpu = self._load(ANSWERS).cpu
+        self._load(ANSWERS)  # load errors surface here, not at the first question
 
     def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         loaded = self._load(slot_for(messages))

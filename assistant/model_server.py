@@ -7,6 +7,7 @@ A llama.cpp built with its CPU code as loadable variants has no CPU code until o
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -16,14 +17,18 @@ from .llama_cpu import cpu_backend
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    model = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--model"), None)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--model")
+    model = parser.parse_known_args(args)[0].model
     if model is None:
         sys.exit("error: --model FILE.gguf is required")
     try:
         cpu_backend(Path(model))
+        from llama_cpp.server.__main__ import main as serve
     except AssistantError as e:
         sys.exit(f"error: {e}")
-    from llama_cpp.server.__main__ import main as serve
+    except ImportError as e:
+        sys.exit(f"error: llama.cpp's server is not installed ({e.name}): pip install 'llama-cpp-python[server]==0.3.36'")
 
     sys.argv = [sys.argv[0], *args]
     serve()

@@ -83,7 +83,7 @@ def hybrid_search(question: str, store: Store, catalogue: Catalogue, embedder: E
     quote_hits = set(quoting)
     score = {cid: fused[cid] + NAME_WEIGHT * share[cid] for cid in fused}
     order = sorted(fused, key=lambda cid: (cid not in quote_hits, -score[cid], cid))[:k]
-    kept = [cid for cid in spoken[:STATEMENTS_KEPT] if cid not in order]
+    kept = [cid for cid in spoken[:STATEMENTS_KEPT] if cid not in order][:k]
     if kept:
         order = order[: max(0, k - len(kept))] + kept
 

@@ -127,10 +127,10 @@ class StatementIndex:
     def speakers(self, key: str | None = None) -> list[Speaker]:
         """Who is quoted, most quoted first (only `key`, when given)."""
         found: dict[str, dict] = {}
-        for key, name, role, doc_id in self._db.execute(
+        for speaker, name, role, doc_id in self._db.execute(
                 "SELECT speaker, speaker_name, role, doc_id FROM statements WHERE speaker != 'unnamed'"
                 + (" AND speaker = ?" if key else ""), (key,) if key else ()):
-            entry = found.setdefault(key, {"name": "", "roles": set(), "count": 0, "docs": set()})
+            entry = found.setdefault(speaker, {"name": "", "roles": set(), "count": 0, "docs": set()})
             entry["count"] += 1
             entry["docs"].add(doc_id)
             if len(name) > len(entry["name"]):

@@ -96,3 +96,17 @@ def test_document_returns_the_exact_article(seed_assistant):
     article = seed_assistant.document(LAVROV_DOC)
     assert article.title.startswith("Trump Posts Photos with Putin")
     assert "the agenda is not ready yet" in article.text
+
+
+@pytest.mark.parametrize("question", [
+    "How many journalists attended the Kremlin briefing on the Budapest summit?",
+    "How many people did the Hungarian leader say preparations involved?",
+])
+def test_a_how_many_question_with_no_amount_among_the_best_sentences_is_refused(seed_assistant, question):
+    answer = seed_assistant.ask(question, mode="extractive")
+    assert answer.refused and "gives the number asked for" in answer.text
+
+
+def test_a_how_many_question_the_articles_answer_is_not_refused(seed_assistant):
+    answer = seed_assistant.ask("How much of Ukraine does Russia control?", mode="extractive")
+    assert not answer.refused and any("22%" in c.quote for c in answer.citations)

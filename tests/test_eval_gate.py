@@ -47,6 +47,10 @@ def test_extractive_evaluation_meets_the_thresholds(seed_assistant):
 
     assert report["metadata"]["counts"]["questions"] == len(questions)
     overall = report["aggregates"]["overall"]
+    # the report names the false-premise questions answered instead of refused
+    premises = {q.id for q in questions if q.false_premise}
+    assert premises and set(report["false_premises_answered"]) <= premises
+    assert overall["false_premises_answered"] == len(report["false_premises_answered"])
     failures = check_thresholds(overall, load_thresholds(DEFAULT_THRESHOLDS))
     assert not failures, (
         f"{len(failures)} evaluation threshold(s) missed (eval/thresholds.json):\n  "

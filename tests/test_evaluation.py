@@ -359,6 +359,8 @@ def test_load_questions_names_the_missing_field(tmp_path):
     ({"gold_docs": [], "evidence": []}, "needs gold_docs and evidence"),
     ({"history": [{"role": "user"}]}, "'history' must be a list"),
     ({"question": "  "}, "'question' must be a non-empty string"),
+    ({"false_premise": "yes"}, "'false_premise' must be true or false"),
+    ({"false_premise": True}, "a false-premise question cannot be answerable"),
 ])
 def test_load_questions_rejects_wrong_types(tmp_path, change, expected):
     assert expected in _error(_write(tmp_path, json.dumps({**VALID, **change})))
