@@ -184,3 +184,21 @@ def test_the_cli_uses_a_configured_server(seed_index, openai_server):
                           "ASSISTANT_MAX_ANSWER_TOKENS": "96", "ASSISTANT_MODE": ""})
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert '"mode": "openai"' in result.stdout or "smollm2 answer could not be verified" in result.stdout
+
+
+def test_a_follow_up_rewrite_does_not_evict_the_answer_prompt_from_the_kv_cache(local):
+    """Answer prompts share ~350 tokens of fixed prefix that llama.cpp keeps between questions;
+    the rewrite of a follow-up runs on a context of its own, so that prefix is still there after it."""
+    from assistant.llm import ANSWERS, OTHERS, _load_llama, make_backend, slot_for
+    from assistant.local_model import model_path
+    from assistant.prompts import answer_messages, rewrite_messages
+
+    rewrite = rewrite_messages(*FOLLOW_UP)
+    assert slot_for(answer_messages("q", [])) == ANSWERS and slot_for(rewrite) == OTHERS
+    local.ask(LAVROV_QUESTION, mode="local")
+    settings = local.settings
+    answers = _load_llama(model_path(settings), settings.llm_context, settings.llm_threads, ANSWERS).llama
+    before = answers.input_ids[: answers.n_tokens].copy()
+    assert len(before) > 300
+    "".join(make_backend("local", settings).stream(rewrite, 20))
+    assert (answers.input_ids[: answers.n_tokens] == before).all()
