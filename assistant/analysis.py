@@ -125,6 +125,16 @@ def numbers(text: str) -> set[str]:
     return found
 
 
+_NOT_AMOUNTS = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b(?:one|first|second|third|fourth|fifth)\b", re.I)
+_AMOUNT_PLURALS = re.compile(r"\b(?:dozens|hundreds|thousands|millions|billions)\b", re.I)
+
+
+def amounts(text: str) -> set[str]:
+    """The numbers that can answer "how many": not a day of the month ("the 18th"), an ordinal or
+    "one" (as in "one meeting"); "thousands" counts."""
+    return numbers(_NOT_AMOUNTS.sub(" ", text)) | set(m.lower() for m in _AMOUNT_PLURALS.findall(text))
+
+
 def normalise(text: str) -> str:
     """Curly quotes made straight, whitespace collapsed, case folded: what a verbatim match ignores."""
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

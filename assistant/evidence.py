@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .analysis import leans_back
+from .attribution import unnamed_speaker
 from .answering import Ranking, ScoredSentence
 from .types import Passage, Sentence
 
@@ -54,23 +55,20 @@ def _before(scored: ScoredSentence) -> Sentence | None:
     """The sentence before, when this one leans on it and names no speaker of its own."""
     if any(said.speaker_name for said in scored.sentence.said) or not leans_back(scored.text):
         return None
-    inside = scored.passage.inside()
-    at = next((i for i, s in enumerate(inside) if s.start == scored.sentence.start), 0)
-    return inside[at - 1] if at > 0 else None
+    before = scored.passage.before(scored.sentence)
+    return before if before is not None and before.start >= scored.passage.start else None
 
 
 def _narrowed(passage: Passage, sentence: Sentence) -> Passage:
     """One sentence of a passage as a passage of its own: verbatim text, its offsets, its analysis (and
     the analysis of the sentence before it, outside the text: the names it gives still count as nearby)."""
     start, end = max(sentence.start, passage.start), min(sentence.end, passage.end)
-    earlier = [s for s in passage.sentences if s.end <= sentence.start][-1:]
-    return replace(passage, start=start, end=end, text=passage.quote(start, end), sentences=(*earlier, sentence))
+    before = passage.before(sentence)
+    return replace(passage, start=start, end=end, text=passage.quote(start, end),
+                   sentences=(sentence,) if before is None else (before, sentence))
 
 
 def speaker_of(evidence: Passage) -> str:
     """Who speaks in a piece of evidence, when its words do not say ("He said ..." is Lavrov's)."""
-    for sentence in evidence.inside():
-        for said in sentence.said:
-            if said.speaker_name and said.speaker_name.lower() not in evidence.text.lower():
-                return said.speaker_name
-    return ""
+    said = next((s for s in (unnamed_speaker(x, evidence.text) for x in evidence.inside()) if s), None)
+    return said.speaker_name if said else ""

@@ -187,7 +187,7 @@ class Verifier:
 
     def __init__(self, embedder: Embedder, idf: Callable[[str], float], quoted: Collection[str] = ()) -> None:
         """`quoted`: the keys of everyone the articles quote (their names in a question say whose words
-        are asked about, not which event: see _anchored)."""
+        are asked about, not which event: see _Anchors)."""
         self.embedder = embedder
         self.idf = idf
         self.quoted = frozenset(quoted)
@@ -196,12 +196,13 @@ class Verifier:
                speakers: Sequence[str] | None = None) -> Grounded:
         """`speakers`: the keys of the speaker a "what did X say" question asks about; only their
         statements can then support the answer. Only sentences about what the question asks about
-        can support it at all (see _anchored)."""
+        can support it at all (see _Anchors)."""
         claims = split_claims(answer)
         candidates = candidate_sentences(passages)
         if speakers is not None:
             candidates = [c for c in candidates if any(said.speaker in speakers for said in c.analysed.said)]
-        candidates = [c for c in candidates if _anchored(question, c, self.quoted)]
+        anchors = _Anchors.of(question, self.quoted)
+        candidates = [c for c in candidates if anchors.hold(c)]
         checked = [i for i, c in enumerate(claims) if _is_claim(c, question)]
         scores = self._scores([claims[i].text for i in checked], candidates)
         support = {i: [] if says_nothing(claims[i].raw, question) else self._support(claims[i], row, candidates, passages)
@@ -298,34 +299,40 @@ class Verifier:
         return numbering[key]
 
 
-def _anchored(question: str, sentence: _Sentence, quoted: Collection[str] = ()) -> bool:
+@dataclass(frozen=True)
+class _Anchors:
     """Sharing words is not being about the question: "How long did the Alaska talks last?" is not
     answered by "he spoke with Putin for more than two hours Thursday" (a phone call). Most of the
     places, organisations and events the question names (people who are quoted say whose words are
     asked about, not which event) must stand in a sentence, the one before it when it leans on
     that one ("He said ...", "This ..."), or its article's title, for it to support an answer."""
-    spoken = {t for said in sentence.analysed.said for t in terms(said.speaker_name)}
-    nearby = _nearby(sentence)
-    context, context_names = set(_terms(nearby)), set(_names(nearby))
-    # "Lavrov or Peskov": either will do.
-    either = [set(terms(m.group(1))) | set(terms(m.group(2))) for m in _EITHER.finditer(question)]
-    people = {t for word in CAPITALISED.findall(question) if speaker_key(word) in quoted for t in terms(word)}
-    wanted = [n for n in dict.fromkeys(names(question)) if n not in people]
-    found = {n for n in wanted if n in spoken or _known(n, context, context_names)}
-    found |= {n for n in wanted for group in either if n in group and group & (found | spoken)}
-    return not wanted or len(found) >= ANCHOR_SHARE * len(wanted)
+
+    wanted: tuple[str, ...]  # the question's names, quoted people aside (stemmed terms)
+    either: tuple[frozenset[str], ...]  # "Lavrov or Peskov": either will do
+
+    @classmethod
+    def of(cls, question: str, quoted: Collection[str]) -> _Anchors:
+        people = {t for word in CAPITALISED.findall(question) if speaker_key(word) in quoted for t in terms(word)}
+        return cls(wanted=tuple(n for n in dict.fromkeys(names(question)) if n not in people),
+                   either=tuple(frozenset(terms(m.group(1))) | frozenset(terms(m.group(2)))
+                                for m in _EITHER.finditer(question)))
+
+    def hold(self, sentence: _Sentence) -> bool:
+        if not self.wanted:
+            return True
+        spoken = {t for said in sentence.analysed.said for t in terms(said.speaker_name)}
+        nearby = _nearby(sentence)
+        context, context_names = set(_terms(nearby)), set(_names(nearby))
+        found = {n for n in self.wanted if n in spoken or _known(n, context, context_names)}
+        found |= {n for n in self.wanted for group in self.either if n in group and group & (found | spoken)}
+        return len(found) >= ANCHOR_SHARE * len(self.wanted)
 
 
 def _nearby(sentence: _Sentence) -> str:
     """A sentence with what names its subject: its article's title and, when it leans on the sentence
     before ("It cost 40 million euros"), that sentence's names."""
-    before = _before(sentence).names if leans_back(sentence.text) else ()
-    return " ".join([sentence.text, sentence.source.title, *before])
-
-
-def _before(sentence: _Sentence) -> Sentence:
-    earlier = [s for s in sentence.source.sentences if s.end <= sentence.analysed.start]
-    return earlier[-1] if earlier else Sentence(0, 0)
+    before = sentence.source.before(sentence.analysed) if leans_back(sentence.text) else None
+    return " ".join([sentence.text, sentence.source.title, *(before.names if before else ())])
 
 
 def _consistent(claim: str, chosen: Sequence[_Sentence], passages: Sequence[Passage]) -> bool:

@@ -28,32 +28,28 @@ PROBE_TIMEOUT = 300
 REBUILD = ('CMAKE_ARGS="-DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DGGML_NATIVE=OFF" '
            "pip install --force-reinstall --no-deps --no-cache-dir llama-cpp-python==0.3.36")
 
-# Loads one CPU variant (or none: the built-in code), then a model, and reads a short prompt.
-_PROBE = """
-import ctypes, sys
-import llama_cpp
-from pathlib import Path
-if sys.argv[2]:
-    ggml = ctypes.CDLL(str(Path(llama_cpp.__file__).parent / "lib" / "libggml.so.0"))
-    ggml.ggml_backend_load.restype = ctypes.c_void_p
-    ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
-    sys.exit(3) if not ggml.ggml_backend_load(sys.argv[2].encode()) else None
-from llama_cpp import Llama
-Llama(sys.argv[1], n_ctx=64, n_threads=1, verbose=False).create_completion("one two three", max_tokens=1)
-"""
-
 Probe = Callable[[Path, "Path | None"], bool]
 
 
 def runs_in_child(model: Path, variant: Path | None) -> bool:
     """Does a prompt run with this CPU variant (None: the built-in code)? Tried in a child process,
     which a CPU fault kills instead of the caller."""
+    code = "import sys; from assistant.llama_cpu import _probe; _probe(*sys.argv[1:])"
     try:
-        done = subprocess.run([sys.executable, "-c", _PROBE, str(model), str(variant or "")],
+        done = subprocess.run([sys.executable, "-c", code, str(model), str(variant or "")],
                               capture_output=True, timeout=PROBE_TIMEOUT)
     except subprocess.TimeoutExpired:
         return False
     return done.returncode == 0
+
+
+def _probe(model: str, variant: str) -> None:
+    """In the child: load the variant (or none), then a model, and read a short prompt."""
+    if variant and not _ggml().ggml_backend_load(variant.encode()):
+        sys.exit(3)
+    from llama_cpp import Llama
+
+    Llama(model, n_ctx=64, n_threads=1, verbose=False).create_completion("one two three", max_tokens=1)
 
 
 def _ggml() -> ctypes.CDLL:

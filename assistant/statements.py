@@ -91,11 +91,17 @@ class StatementIndex:
         """The speakers an article describes by these words ("Russian foreign minister": Lavrov, whose
         role says so), most quoted first."""
         wanted = set(terms(" ".join(words)))
+        if not wanted:
+            return []
+        # A term is a prefix of the words it stands for: SQL keeps the rows that can match, terms() decides.
+        described = "(speaker_name || ' ' || role || ' ' || as_written)"
         counts: dict[str, int] = {}
-        for key, name, role, as_written in self._db.execute(
-                "SELECT speaker, speaker_name, role, as_written FROM statements WHERE speaker != 'unnamed'"):
-            if wanted and wanted <= set(terms(f"{name} {role} {as_written}")):
-                counts[key] = counts.get(key, 0) + 1
+        for key, name, role, as_written, n in self._db.execute(
+                "SELECT speaker, speaker_name, role, as_written, COUNT(*) FROM statements WHERE speaker != 'unnamed' "
+                + "".join(f"AND {described} LIKE ? " for _ in wanted) + "GROUP BY 1, 2, 3, 4",
+                [f"%{t}%" for t in sorted(wanted)]):
+            if wanted <= set(terms(f"{name} {role} {as_written}")):
+                counts[key] = counts.get(key, 0) + n
         return sorted(counts, key=lambda k: (-counts[k], k))
 
     def find(self, speakers: Sequence[str] | None, about: str | None, k: int,

@@ -95,6 +95,11 @@ class Passage(Chunk):
         """The sentences wholly inside the passage."""
         return [s for s in self.sentences if s.start >= self.start and s.end <= self.end]
 
+    def before(self, sentence: Sentence) -> Sentence | None:
+        """The analysed sentence just before this one (which may start before the passage does)."""
+        earlier = [s for s in self.sentences if s.end <= sentence.start]
+        return earlier[-1] if earlier else None
+
     def quote(self, start: int, end: int) -> str:
         return self.text[start - self.start : end - self.start]
 

@@ -110,3 +110,11 @@ def test_a_how_many_question_with_no_amount_among_the_best_sentences_is_refused(
 def test_a_how_many_question_the_articles_answer_is_not_refused(seed_assistant):
     answer = seed_assistant.ask("How much of Ukraine does Russia control?", mode="extractive")
     assert not answer.refused and any("22%" in c.quote for c in answer.citations)
+
+
+def test_an_amount_is_not_a_day_an_ordinal_or_the_word_one():
+    from assistant.analysis import amounts
+
+    assert amounts("They met on the 18th, after one meeting and a second summit.") == set()
+    assert amounts("control of 22% of Ukraine") == {"22"} and amounts("thousands of drones") == {"thousands"}
+    assert amounts("a three-hour meeting") == {"3"}
