@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    install everything, build the index from seeds/ on first use, start the chat UI
+#   make run    install everything, build the index in index/ from seeds/ on first use, start the chat UI
 #   make test   install everything plus Debian's chromium (for the browser tests), run all tests
 PYTHON ?= python3
 VENV := .venv
@@ -38,7 +38,9 @@ browser:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 run: $(VENV)/.installed
-	$(BIN)/assistant chat
+	$(BIN)/assistant --index-dir index --corpus seeds chat
 
 test: $(VENV)/.installed browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest

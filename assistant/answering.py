@@ -19,15 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import CAPITALISED, amounts, coverage, normalise, quoted, stopwords, terms
-from .attribution import asked_manner, asks_who_said, manners, speaker_asked, unnamed_speaker
+from .asked import asked_manner, asks_who_said, speaker_asked
 from .catalogue import Catalogue
 from .citations import make_citation
+from .reporting import manners
+from .speakers import unnamed_speaker
 from .types import Answer, Embedder, Passage, Sentence
 
 REFUSAL = "The articles don't say."
 
 # Calibrated on eval/calibration.jsonl (24 answerable, 24 unanswerable questions that are
-# not part of the evaluation set) with `python eval/calibrate.py`; see the README.
+# not part of the evaluation set) with `python eval/calibrate.py`;
+# see docs/answer-modes.md#extractive-answers-and-refusal.
 MIN_SCORE = 0.22  # balanced accuracy 0.71 on the calibration set: 92% answered, 50% refused
 MAX_SENTENCES = 2
 EXTRA_SENTENCE_RATIO = 0.95  # a second sentence must score this close to the best one
@@ -60,9 +63,11 @@ ANSWER_TYPE_BONUS = 0.1
 ROLE_WORDS = 6  # a longer description ("a Cold War historian and professor at ...") is left to the quote
 QUOTED_BONUS = 0.5  # a sentence holding what the question quotes: it is the one asked about
 _EXPECTS = {
-    "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b|\bwhat (percentage|share|proportion|number)\b", re.I),
+    "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b"
+                         r"|\bwhat (percentage|share|proportion|number)\b", re.I),
     "time": re.compile(r"\bwhen\b|\bwhat (day|date|time|year|month)\b|\bon which (day|date)\b", re.I),
-    "name": re.compile(r"\bwhere\b|\bwho(m|se)?\b|\b(which|what) (city|country|place|venue|newspaper|outlet|person)\b", re.I),
+    "name": re.compile(r"\bwhere\b|\bwho(m|se)?\b"
+                       r"|\b(which|what) (city|country|place|venue|newspaper|outlet|person)\b", re.I),
 }
 # A question that opens by asking for a number or a date ("How many ...", "When ...") is answered
 # only by a sentence holding one: among the best GATE_SENTENCES, one must (else the words matched,
@@ -144,7 +149,8 @@ def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
 
 
 def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue,
-                    speakers: Sequence[str] | None = None, anyone: bool = False, about: str = "") -> list[ScoredSentence]:
+                    speakers: Sequence[str] | None = None, anyone: bool = False,
+                    about: str = "") -> list[ScoredSentence]:
     """Every sentence inside the passages, scored as an answer to the question. `speakers`: the keys
     of the speaker a "what did X say" question asks about; their own statements come first.
     `anyone`: "who said ...": statements by a named speaker come first. `about`: what the speaker is
@@ -269,12 +275,17 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         return refused("No passage in the indexed articles answers this question.", scored)
     question_terms = set(terms(question))
     for kind, asks in _ASKS_FOR.items():
-        holds = (lambda s: bool(amounts(s.text))) if kind == "number" else (
-            lambda s: has_answer_type(kind, s.sentence, s.text, question_terms))
-        if asks.search(question) and not any(holds(s) for s in scored[:GATE_SENTENCES]):
+        if asks.search(question) and not any(_holds(kind, s, question_terms) for s in scored[:GATE_SENTENCES]):
             what = "number" if kind == "number" else "date or time"
             return refused(f"No passage in the indexed articles gives the {what} asked for.", scored)
     return Ranking(question, tuple(scored), None, who)
+
+
+def _holds(kind: str, scored: ScoredSentence, question_terms: set[str]) -> bool:
+    """Whether a sentence holds what the question asks for: an amount, a date or a time."""
+    if kind == "number":
+        return bool(amounts(scored.text))
+    return has_answer_type(kind, scored.sentence, scored.text, question_terms)
 
 
 def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Catalogue) -> Answer:

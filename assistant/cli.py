@@ -13,16 +13,24 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from . import offline  # noqa: F401
+from . import offline
 from .errors import AssistantError
 
 EXIT_USER_ERROR = 2
 
 
-def _assistant(args: argparse.Namespace):
+def _assistant(args: argparse.Namespace, need_articles: bool = False):
+    """The Assistant the options name; `need_articles`: an empty index is an error that says what to do
+    (a first run has no default corpus: the articles to read are the user's choice)."""
     from .api import Assistant
+    from .errors import CorpusError
 
-    return Assistant(index_dir=getattr(args, "index_dir", None))
+    assistant = Assistant(index_dir=args.index_dir, corpus=args.global_corpus)
+    if need_articles and not assistant.articles():
+        raise CorpusError(f"the index at {assistant.settings.index_dir} holds no articles yet: add some with "
+                          "`assistant ingest PATH`, or name them with `assistant --corpus PATH ...` "
+                          "(in a checkout, `--corpus seeds` holds five example articles)")
+    return assistant
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -37,7 +45,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    answer = _assistant(args).ask(args.question, mode=args.mode, k=args.k)
+    answer = _assistant(args, need_articles=True).ask(args.question, mode=args.mode, k=args.k)
     if args.json:
         print(answer.to_json(indent=2))
         return 0
@@ -46,7 +54,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_said(args: argparse.Namespace) -> int:
-    assistant = _assistant(args)
+    assistant = _assistant(args, need_articles=True)
     if args.speaker is None:
         speakers = assistant.speakers()
         if args.json:
@@ -88,7 +96,11 @@ def format_answer(answer) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Grounded, cited answers from news articles.")
-    parser.add_argument("--index-dir", help="where the index lives (default: ASSISTANT_INDEX_DIR or ./index)")
+    parser.add_argument("--index-dir", help="where the index lives (default: ASSISTANT_INDEX_DIR, else "
+                                            "~/.local/share/assistant/index)")
+    parser.add_argument("--corpus", dest="global_corpus", action="append", metavar="PATH",
+                        help="files or folders to ingest when the index is first opened, a no-op when they did "
+                             "not change (repeatable; default: ASSISTANT_CORPUS, else none)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update articles from files or folders")
@@ -126,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    offline.apply()  # this process is ours: keep every library offline before any of them loads
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

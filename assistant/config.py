@@ -1,21 +1,45 @@
-"""Settings: every knob, read from the environment in this one place."""
+"""Settings: every knob, its default written once, read from ASSISTANT_* variables by pydantic-settings.
+
+`Settings()` reads the process environment; `Settings.from_env(mapping)` reads only the mapping
+(tests, and callers who keep their configuration elsewhere). A value that cannot be used is one
+ConfigError naming the variable, never a pydantic traceback.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from contextvars import ContextVar
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import platformdirs
+from pydantic import AliasChoices, AliasGenerator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .backends import answer_modes
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = PROJECT_ROOT / "seeds"
-DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
-DEFAULT_MODEL_DIR = Path("~/.cache/assistant/models")
-DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-ANSWER_MODES = ("extractive", "local", "openai")
+SEEDS = PROJECT_ROOT / "seeds"  # the example articles of a checkout: a corpus to name, never read unasked
+MIB = 1024 * 1024
+_GIVEN_ONLY: ContextVar[bool] = ContextVar("settings_from_given_values_only", default=False)
+
+
+class AnswerMode(StrEnum):
+    """How an answer is written: quotes only, the bundled local model, or an OpenAI-compatible server.
+    Further model backends can be registered (assistant.backends) and are named by their own string."""
+
+    EXTRACTIVE = "extractive"
+    LOCAL = "local"
+    OPENAI = "openai"
+
+
+def default_index_dir() -> Path:
+    """The user's data folder, so an installed assistant never writes into its own package."""
+    return platformdirs.user_data_path("assistant") / "index"
 
 
 def shown_url(url: str) -> str:
@@ -33,113 +57,156 @@ def shown_url(url: str) -> str:
     return f"{scheme}{host}{port}{parts.path}"
 
 
-def _number(env: Mapping[str, str], name: str, default, minimum, parse, what: str):
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = parse(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
-    if not value >= minimum:  # also rejects nan
-        raise ConfigError(f"{name} must be at least {minimum:g}, not {raw}")
-    return value
+def _blank_is_unset(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    return _number(env, name, default, minimum, int, "a whole number")
+def _stripped(value: Any) -> Any:
+    return value.strip() or None if isinstance(value, str) else value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    return _number(env, name, default, minimum, float, "a number")
+def _paths(value: Any) -> Any:
+    """ASSISTANT_CORPUS is a list of paths joined by os.pathsep, as PATH is."""
+    if isinstance(value, (str, Path)):
+        value = [p for p in str(value).split(os.pathsep) if p.strip()]
+    return tuple(Path(p).expanduser() for p in value)
 
 
-def _text(env: Mapping[str, str], *names: str) -> str | None:
-    """The first of these variables that is set to something other than blanks."""
-    return next((value.strip() for name in names if (value := env.get(name) or "").strip()), None)
+def _path(value: Any) -> Any:
+    value = _stripped(value)
+    return Path(value).expanduser() if isinstance(value, (str, Path)) else value
 
 
-def _mode(env: Mapping[str, str]) -> str | None:
-    mode = _text(env, "ASSISTANT_MODE")
-    if mode is not None and mode not in ANSWER_MODES:
-        raise ConfigError(f"ASSISTANT_MODE must be one of {', '.join(ANSWER_MODES)}, not {mode!r}")
-    return mode
+Text = Annotated[str | None, BeforeValidator(_stripped)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_path)]
+ExpandedPath = Annotated[Path, BeforeValidator(_path)]
+
+# Variables whose name is not ASSISTANT_ + the field's name in capitals (the first one is the one
+# messages name).
+_ENV_NAMES: dict[str, tuple[str, ...]] = {
+    "chunk_overlap_tokens": ("ASSISTANT_CHUNK_OVERLAP",),
+    "ingest_batch_chunks": ("ASSISTANT_INGEST_BATCH",),
+    "openai_base_url": ("OPENAI_BASE_URL",),
+    "openai_api_key": ("OPENAI_API_KEY",),
+    "openai_model": ("ASSISTANT_OPENAI_MODEL", "OPENAI_MODEL"),
+}
 
 
-@dataclass(frozen=True)
-class Settings:
+def env_names(field: str) -> tuple[str, ...]:
+    return _ENV_NAMES.get(field, (f"ASSISTANT_{field.upper()}",))
+
+
+class Settings(BaseSettings):
     """What the assistant reads, where it keeps its index, and its limits."""
 
-    index_dir: Path = DEFAULT_INDEX_DIR
-    corpus: tuple[Path, ...] = (DEFAULT_CORPUS,)
-    chroma_url: str | None = None  # a Chroma server instead of the embedded index
-    collection: str = "articles"
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", case_sensitive=True, env_ignore_empty=True, validate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=lambda field: AliasChoices(field, *env_names(field))))
+
+    index_dir: ExpandedPath = Field(default_factory=default_index_dir)
+    corpus: Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_paths)] = ()  # ingested when first opened
+    chroma_url: Text = None  # a Chroma server instead of the embedded index
+    collection: Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)] = "articles"
     embedding_model: str = "all-MiniLM-L6-v2-int8"
-    top_k: int = 5
-    chunk_tokens: int = 180  # MiniLM reads at most 256 word pieces; leave headroom
-    chunk_overlap_tokens: int = 40
-    ingest_batch_chunks: int = 1024  # chunks embedded and written together: sorted by length, lost together in a crash
-    max_question_chars: int = 1000
-    max_file_bytes: int = 20 * 1024 * 1024
-    lock_timeout: float = 600.0  # seconds an ingest waits for another one writing to the same index
+    top_k: int = Field(5, ge=1)
+    # Chunks are counted in MiniLM's word pieces (it reads 256 with [CLS] and [SEP]). 183/40 gives seeds/
+    # the chunk sizes retrieval was tuned on (41 chunks, 773 characters on average, as 180/40 tiktoken
+    # tokens did) and on eval/calibration.jsonl beat 183/32 (citation recall 0.884 vs 0.860).
+    chunk_tokens: int = Field(183, ge=16, le=254)
+    chunk_overlap_tokens: int = Field(40, ge=0)
+    # embedded and written together: sorted by length, lost together in a crash
+    ingest_batch_chunks: int = Field(1024, ge=1)
+    max_question_chars: int = Field(1000, ge=1)
+    max_file_mb: int = Field(20, ge=1)
+    lock_timeout: float = Field(600.0, ge=0)  # seconds an ingest waits for another one writing to the same index
     attribute: bool = True  # who said what, at ingest (attribution.py); off only to measure what it costs
-    # Answering with a language model (see docs/llm.md).
-    mode: str | None = None  # None: a configured server, else the local model if installed, else extractive
-    model_path: Path | None = None  # any GGUF file instead of the bundled Qwen2.5 1.5B
-    model_dir: Path = field(default_factory=DEFAULT_MODEL_DIR.expanduser)  # where the bundled model's parts are joined, once
-    llm_threads: int = 2
-    llm_context: int = 4096
-    max_answer_tokens: int = 384
-    openai_base_url: str | None = None
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_model: str = DEFAULT_OPENAI_MODEL
-    llm_timeout: float = 60.0  # seconds a server may stay silent before we give up on it
-    llm_retries: int = 2  # further attempts after a 429, a 5xx or a failed connection
-    llm_retry_delay: float = 0.5  # seconds before the first retry; doubled for each next one
-    # The chat UI's login (see docs/ui.md): both set, or neither for no login.
-    ui_user: str | None = None
-    ui_password: str | None = field(default=None, repr=False)
+    # Answering with a language model (docs/answer-modes.md#settings).
+    mode: Annotated[str | None, BeforeValidator(_stripped)] = None  # None: a server, else the local model, else quotes
+    model_path: OptionalPath = None  # any GGUF file instead of the bundled Qwen2.5 1.5B
+    model_dir: ExpandedPath = Path("~/.cache/assistant/models")  # where the bundled model's parts are joined, once
+    llm_threads: int = Field(2, ge=1)
+    llm_context: int = Field(4096, ge=512)
+    max_answer_tokens: int = Field(384, ge=16)
+    openai_base_url: Text = None
+    openai_api_key: Text = Field(None, repr=False)
+    openai_model: Annotated[str, BeforeValidator(lambda v: _stripped(v) or "gpt-4o-mini")] = "gpt-4o-mini"
+    llm_timeout: float = Field(60.0, ge=0.01)  # seconds a server may stay silent before we give up on it
+    llm_retries: int = Field(2, ge=0)  # further attempts after a 429, a 5xx or a failed connection
+    llm_retry_delay: float = Field(0.5, ge=0)  # seconds before the first retry; doubled for each next one
+    # The chat UI's login (docs/user-guide.md#options-and-settings): both set, or neither for no login.
+    ui_user: Text = None
+    # spaces may be part of it
+    ui_password: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(None, repr=False)
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise ConfigError(_first_problem(e)) from None
+
+    @model_validator(mode="after")
+    def _mode_is_known(self) -> Settings:
+        if self.mode is not None and self.mode not in (known := answer_modes()):
+            raise ValueError(f"ASSISTANT_MODE must be one of {', '.join(known)}, not {self.mode!r}")
+        return self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        corpus_raw = env.get("ASSISTANT_CORPUS")
-        if corpus_raw is None:
-            corpus: tuple[Path, ...] = (DEFAULT_CORPUS,)
-        else:
-            corpus = tuple(Path(p).expanduser() for p in corpus_raw.split(os.pathsep) if p.strip())
-        return cls(
-            index_dir=Path(env.get("ASSISTANT_INDEX_DIR") or DEFAULT_INDEX_DIR).expanduser(),
-            corpus=corpus,
-            chroma_url=(env.get("ASSISTANT_CHROMA_URL") or "").strip() or None,
-            collection=(env.get("ASSISTANT_COLLECTION") or "articles").strip(),
-            top_k=_int(env, "ASSISTANT_TOP_K", 5),
-            chunk_tokens=_int(env, "ASSISTANT_CHUNK_TOKENS", 180, minimum=16),
-            chunk_overlap_tokens=_int(env, "ASSISTANT_CHUNK_OVERLAP", 40, minimum=0),
-            ingest_batch_chunks=_int(env, "ASSISTANT_INGEST_BATCH", 1024),
-            max_question_chars=_int(env, "ASSISTANT_MAX_QUESTION_CHARS", 1000),
-            max_file_bytes=_int(env, "ASSISTANT_MAX_FILE_MB", 20) * 1024 * 1024,
-            lock_timeout=_float(env, "ASSISTANT_LOCK_TIMEOUT", 600.0),
-            mode=_mode(env),
-            model_path=Path(path).expanduser() if (path := _text(env, "ASSISTANT_MODEL_PATH")) else None,
-            model_dir=Path(_text(env, "ASSISTANT_MODEL_DIR") or DEFAULT_MODEL_DIR).expanduser(),
-            llm_threads=_int(env, "ASSISTANT_LLM_THREADS", 2),
-            llm_context=_int(env, "ASSISTANT_LLM_CONTEXT", 4096, minimum=512),
-            max_answer_tokens=_int(env, "ASSISTANT_MAX_ANSWER_TOKENS", 384, minimum=16),
-            openai_base_url=_text(env, "OPENAI_BASE_URL"),
-            openai_api_key=_text(env, "OPENAI_API_KEY"),
-            openai_model=_text(env, "ASSISTANT_OPENAI_MODEL", "OPENAI_MODEL") or DEFAULT_OPENAI_MODEL,
-            llm_timeout=_float(env, "ASSISTANT_LLM_TIMEOUT", 60.0, minimum=0.01),
-            llm_retries=_int(env, "ASSISTANT_LLM_RETRIES", 2, minimum=0),
-            llm_retry_delay=_float(env, "ASSISTANT_LLM_RETRY_DELAY", 0.5),
-            ui_user=_text(env, "ASSISTANT_UI_USER"),
-            ui_password=env.get("ASSISTANT_UI_PASSWORD") or None,  # not stripped: spaces may be part of it
-        )
+        """The settings these variables give (the process environment when None), the rest defaults."""
+        if env is None:
+            return cls()
+        given: dict[str, Any] = {}
+        for field in cls.model_fields:
+            value = next((env[name] for name in env_names(field) if (env.get(name) or "").strip()), None)
+            if value is not None:
+                given[field] = value
+        return _validated(cls, given)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        """The environment, unless these settings are being made from given values alone."""
+        return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, env_settings)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * MIB
 
     @property
     def openai_configured(self) -> bool:
         """A server counts as configured as soon as either its address or a key is set."""
         return bool(self.openai_base_url or self.openai_api_key)
 
-    def with_overrides(self, **changes) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    def with_overrides(self, **changes: Any) -> Settings:
+        """These settings with the given values (None leaves one as it is), checked like the rest."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return _validated(type(self), {**self.model_dump(), **changes}) if changes else self
+
+
+def _validated(cls: type[Settings], values: dict[str, Any]) -> Settings:
+    """Settings from these values alone: the environment is read only by `Settings()`."""
+    token = _GIVEN_ONLY.set(True)
+    try:
+        return cls(**values)
+    finally:
+        _GIVEN_ONLY.reset(token)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """pydantic's first complaint, in the words of the variable a user sets."""
+    problem = error.errors()[0]
+    field = str(problem["loc"][0]) if problem["loc"] else "a setting"
+    name = env_names(field)[0] if field in Settings.model_fields else field
+    value = problem.get("input")
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    if kind == "int_parsing" or kind == "int_from_float":
+        return f"{name} must be a whole number, not {value!r}"
+    if kind == "float_parsing":
+        return f"{name} must be a number, not {value!r}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{name} must be at least {ctx.get('ge', ctx.get('gt')):g}, not {value}"
+    if kind == "value_error":
+        return str(ctx.get("error", problem["msg"]))
+    if kind == "bool_parsing":
+        return f"{name} must be true or false, not {value!r}"
+    return f"{name}: {problem['msg']}"

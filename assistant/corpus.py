@@ -114,7 +114,10 @@ def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) ->
     files, skipped = find_files(paths)
     articles: list[Article] = []
     for item in read(files, max_file_bytes):
-        (articles if isinstance(item, Article) else skipped).append(item)
+        if isinstance(item, Article):
+            articles.append(item)
+        else:
+            skipped.append(item)
     return Loaded(tuple(articles), tuple(skipped), tuple(files))
 
 
@@ -176,13 +179,43 @@ def _fallback_title(text: str, limit: int = 80) -> str:
 def from_plain_text(text: str, path: Path) -> Article:
     """The first non-empty line is the title when it reads like one (short, no closing full stop)."""
     first_line = next((line for line in text.splitlines() if line.strip()), "")
-    candidate = re.sub(r"^\s*#+\s*", "", first_line).strip() if path.suffix.lower() in {".md", ".markdown"} else first_line.strip()
+    markdown = path.suffix.lower() in {".md", ".markdown"}
+    candidate = re.sub(r"^\s*#+\s*", "", first_line).strip() if markdown else first_line.strip()
     title = candidate if _looks_like_title(candidate) else _fallback_title(first_line)
     return Article(doc_id=path.stem, title=title, text=text, source=path.parent.name, path=str(path))
 
 
 def from_html(html: str, path: Path) -> Article:
-    from bs4 import BeautifulSoup
+    """The article as trafilatura finds it: the body without the menus, cookie notices, related
+    links and footer around it (which would otherwise be retrieved and quoted as if the article
+    said them), with the title, site, address and date the page declares."""
+    import trafilatura
+    from trafilatura.settings import Document
+
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False,
+        prune_xpath=["//noscript", "//template"],  # "enable JavaScript" notices are not the article
+        # Dates from the markup only: a search of the text reads "© 2025" in a footer as 1 January.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    found = extracted if isinstance(extracted, Document) else None  # a dict only with the deprecated as_dict=True
+    if found is None or not (text := _visible_lines(found.text or "")):
+        return _from_whole_page(html, path)
+    return Article(
+        doc_id=path.stem,
+        title=found.title or _fallback_title(text),
+        text=text,
+        source=found.sitename or path.parent.name,
+        url=found.url or "",
+        published=found.date or "",
+        path=str(path),
+    )
+
+
+def _from_whole_page(html: str, path: Path) -> Article:
+    """All the visible text, for what trafilatura does not take for a page (a fragment such as
+    `<p>...</p>` without <html> or <body>) or finds no text in."""
+    from bs4 import BeautifulSoup, Tag
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "iframe", "svg"]):
@@ -199,20 +232,25 @@ def from_html(html: str, path: Path) -> Article:
     h1 = soup.find("h1")
     title = meta("og:title") or (title_tag.get_text(" ", strip=True) if title_tag else "") or (
         h1.get_text(" ", strip=True) if h1 else "")
-    body = soup.body or soup
-    lines = [" ".join(line.split()) for line in body.get_text("\n").splitlines()]
-    text = "\n".join(line for line in lines if line)
-    if not text.strip():
+    text = _visible_lines((soup.body or soup).get_text("\n"))
+    if not text:
         raise SkipFile("HTML has no visible text")
+    canonical = soup.find("link", rel="canonical")
     return Article(
         doc_id=path.stem,
         title=title or _fallback_title(text),
         text=text,
         source=meta("og:site_name", "publisher") or path.parent.name,
-        url=meta("og:url") or (soup.find("link", rel="canonical") or {}).get("href", ""),
+        url=meta("og:url") or (str(canonical.get("href", "")) if isinstance(canonical, Tag) else ""),
         published=meta("article:published_time", "date", "pubdate"),
         path=str(path),
     )
+
+
+def _visible_lines(text: str) -> str:
+    """One line per paragraph, runs of spaces as one space, no blank lines."""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _field(record: dict, names: Iterable[str]) -> str:

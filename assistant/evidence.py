@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .analysis import leans_back
-from .attribution import unnamed_speaker
 from .answering import Ranking, ScoredSentence
+from .speakers import unnamed_speaker
 from .types import Passage, Sentence
 
 # On eval/calibration.jsonl (local mode, `assistant eval --questions eval/calibration.jsonl`) 5

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .answering import named_entities
 from .analysis import terms
+from .answering import named_entities
 
 Turn = Mapping[str, str]
 

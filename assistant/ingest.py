@@ -16,12 +16,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import corpus
-from .catalogue import DAMAGED, Catalogue
 from .analysis import analyse, sentence_spans
+from .article_table import DAMAGED
+from .catalogue import Catalogue
 from .chunking import chunk_article
 from .config import Settings
 from .locking import WriterLock
-from .store import COMPLETE, DELETED, WRITING, Store
+from .records import COMPLETE, DELETED, WRITING
+from .store import Store
 from .types import Article, Chunk, Embedder, IngestReport, Sentence, Skipped
 
 
@@ -30,12 +32,15 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
     """`replace`: an article whose doc_id is already taken by an article from another file replaces
     it; without it, such an article is refused (a conflict) and the indexed one stays as it was."""
     files, skipped = corpus.find_files(paths := list(paths))  # "" is refused there, before Path("") means "."
-    paths = [Path(p) for p in paths]
+    given = [Path(p) for p in paths]
     with store.writer_lock(settings.lock_timeout) as lock:
         catalogue.sync()
         writer = _Writer(store, catalogue, embedder, settings, skipped, progress, lock)
         seen: dict[str, str] = {}
-        added, updated, unchanged, conflicts = [], [], [], []
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        conflicts: list[str] = []
         refused: list[Skipped] = []  # conflicts: kept apart, so a feed's other records still count as written
         written: set[str] = set()
         for item in corpus.read(files, settings.max_file_bytes):
@@ -51,12 +56,14 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
             if record is not None and record.state == COMPLETE and record.content_hash == item.content_hash:
                 unchanged.append(item.doc_id)
                 continue
-            if not replace and record is not None and record.state != DELETED and _other_source(record.path, item.path):
+            if (not replace and record is not None and record.state != DELETED
+                    and from_another_file(record.path, item.path)):
                 conflicts.append(item.doc_id)
                 gone = "" if os.path.exists(_absolute(record.path)) else ", which is no longer there"
                 refused.append(Skipped(item.path, f"the article id {item.doc_id!r} is already taken by "
                                                   f"{record.title!r} from {record.path}{gone}; that article was left "
-                                                  "as it was (replace it on purpose with --replace, or rename the file)"))
+                                                  "as it was (replace it on purpose with --replace, "
+                                                  "or rename the file)"))
                 continue
             (added if record is None or record.state == DELETED else updated).append(item.doc_id)
             writer.add(item, replacing=record is not None and record.state != DELETED)
@@ -70,14 +77,14 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
         added = [d for d in added if seen[d] not in failed]
         updated = [d for d in updated if seen[d] not in failed]
         skipped += refused
-        removed = _prune(paths, files, seen, store, catalogue) if prune else []
+        removed = _prune(given, files, seen, store, catalogue) if prune else []
         catalogue.sync()
     return IngestReport(added=tuple(added), updated=tuple(updated), unchanged=tuple(unchanged),
                         removed=tuple(removed), skipped=tuple(skipped), conflicts=tuple(conflicts),
                         chunks=catalogue.chunk_count())
 
 
-def _other_source(indexed: str, incoming: str) -> bool:
+def from_another_file(indexed: str, incoming: str) -> bool:
     """Two different files (by their real paths); an article indexed without a path has no owner to protect.
     Indexes written before paths were absolute hold paths relative to where that ingest ran: such a
     path is the same file when the incoming one ends with it."""

@@ -4,9 +4,10 @@ The Makefile builds llama.cpp with GGML_BACKEND_DL and GGML_CPU_ALL_VARIANTS: on
 instruction-set level (haswell, icelake, zen4, sapphirerapids ...), each able to say whether this
 CPU can run it (`ggml_backend_score`, 0 when it cannot). The best one is loaded before the first
 model: on an AVX-512 machine prompts are read about twice as fast as by the portable AVX2 build
-(see the README). One case a CPU's own report cannot settle: virtual machines that report AMX but
-do not let a process use it, where the first prompt kills the process. An AMX level is therefore
-tried on a short prompt in a child process first and passed over if that fails.
+(see docs/answer-modes.md#the-cpu-code-llamacpp-runs). One case a CPU's own report cannot settle:
+virtual machines that report AMX but do not let a process use it, where the first prompt kills the
+process. An AMX level is therefore tried on a short prompt in a child process first and passed over
+if that fails.
 
 A build without variants has its CPU code linked in; it is probed the same way when it uses AMX.
 """

@@ -11,11 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import offline
 from .errors import AssistantError
 from .llama_cpu import cpu_backend
 
 
 def main(argv: list[str] | None = None) -> None:
+    offline.apply()
     args = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--model")
@@ -28,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     except AssistantError as e:
         sys.exit(f"error: {e}")
     except ImportError as e:
-        sys.exit(f"error: llama.cpp's server is not installed ({e.name}): pip install 'llama-cpp-python[server]==0.3.36'")
+        sys.exit(f"error: llama.cpp's server is not installed ({e.name}): "
+                 "pip install 'llama-cpp-python[server]==0.3.36'")
 
     sys.argv = [sys.argv[0], *args]
     serve()

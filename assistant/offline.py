@@ -1,8 +1,11 @@
 """Keep every library offline and quiet.
 
-Imported first by the package, so the Python API is as offline-safe as the CLI:
-these variables must be set before chromadb, gradio, onnxruntime, tiktoken or
-nltk first look at them.
+Importing the package changes nothing. The `assistant` command (and the model server) call
+`apply()` first thing, for their own process: these variables must be set before chromadb,
+gradio, onnxruntime, tiktoken or nltk first look at them. The Python API leaves the caller's
+environment alone and hands the same choices to the libraries directly (Chroma's settings,
+gradio's analytics flag, nltk's data path); a program that wants the CLI's behaviour calls
+`assistant.offline.apply()` itself.
 """
 
 from __future__ import annotations
@@ -41,12 +44,10 @@ def use_bundled_nltk_data() -> None:
 
 
 def apply() -> None:
+    """Set, where they are not set already, the variables that keep libraries offline and quiet."""
     for name, value in _QUIET.items():
         os.environ.setdefault(name, value)
     static = _llama_index_static()
     if static is not None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(static / "tiktoken_cache"))
         os.environ.setdefault("NLTK_DATA", str(static / "nltk_cache"))
-
-
-apply()

@@ -1,5 +1,8 @@
 """The prompts, kept as text files in prompts/ so they can be read and tuned without touching code.
 
+prompts/ ships inside the package as `assistant.prompt_files` (pyproject.toml maps it), so an
+installed wheel reads the same files a checkout does.
+
 Evidence sentences go to the model numbered, inside <article> tags with their
 article's title and date, and the system prompt says that whatever stands inside
 the tags is data: an article that says "ignore your instructions" is quoted, not
@@ -10,11 +13,11 @@ refusal sentence so a refusal can be recognised in its answer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache
+from importlib.resources import files
 from typing import NamedTuple
 
 from .answering import REFUSAL
-from .config import PROJECT_ROOT
 from .errors import ConfigError
 from .types import Passage
 
@@ -31,15 +34,15 @@ class Evidence(NamedTuple):
     def of(cls, passage: Passage, date: str, speaker: str = "") -> Evidence:
         return cls(passage.title, date, passage.text, speaker)
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS = "assistant.prompt_files"
 MAX_SENTENCES = 3
 HISTORY_TURNS = 4  # the last messages a follow-up is rewritten against
 HISTORY_CHARS = 600  # per message: long earlier answers add cost, not meaning
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
-    path = PROMPTS_DIR / f"{name}.txt"
+    path = files(PROMPTS) / f"{name}.txt"
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError:

@@ -1,7 +1,7 @@
-"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings, and for "what did X say" X's statements, fused by reciprocal rank, then
-ordered by what a reader of news means by a question: a passage holding, word for word, what the
-question quotes comes first, and then passages whose article names the people and places the
-question names."""
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings, and for "what did X say" X's
+statements, fused by reciprocal rank, then ordered by what a reader of news means by a question: a
+passage holding, word for word, what the question quotes comes first, and then passages whose
+article names the people and places the question names."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import fields
 
 from .analysis import quoted
 from .answering import named_entities
-from .attribution import asks_who_said, speaker_asked
+from .asked import asks_who_said, speaker_asked
 from .catalogue import Catalogue
 from .store import Store, split_chunk_id
 from .types import Chunk, Embedder, Passage

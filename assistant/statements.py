@@ -15,10 +15,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from .analysis import capitalised, terms, transliterated
-from .attribution import speaker_key
+from .name_index import SPELLING_CUTOFF  # as for names in the keyword index: Witcooff offers Witkoff
+from .speakers import speaker_key
 from .types import Chunk, Speaker
-
-SPELLING_CUTOFF = 0.8  # as for names in keyword.py: Witcooff offers Witkoff
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (rowid INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, start INTEGER NOT NULL,
@@ -52,7 +51,8 @@ class StatementIndex:
                     row = (doc_id, said.start, said.end, sentence.start, sentence.end, said.speaker,
                            said.speaker_name, said.as_written, said.role, said.kind, quote, chunk.chunk_id)
                     cursor = self._db.execute(
-                        f"INSERT OR IGNORE INTO statements ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
+                        f"INSERT OR IGNORE INTO statements ({', '.join(COLUMNS)}) "
+                        f"VALUES ({','.join('?' * len(COLUMNS))})",
                         row)
                     if cursor.rowcount:
                         self._db.execute("INSERT INTO statement_terms (rowid, terms) VALUES (?, ?)",

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from assistant import corpus
 from assistant.analysis import analyse, sentence_spans
-from assistant.attribution import _CUE, nlp
-from assistant.evaluation import fmt, load_statement_labels, score_statements
+from assistant.attribution import nlp
+from assistant.evaluation.statements import load_statement_labels, score_statements
+from assistant.evaluation.tables import fmt
+from assistant.reporting import REPORTING_CUE
 from assistant.types import Article
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +44,7 @@ def measure(folders: list[Path], labels_path: Path) -> dict:
     found = {(a.doc_id, s.start): [x.speaker for x in s.said] for a, sentences in zip(articles, analysed)
              for s in sentences if s.said}
     characters = sum(len(a.text) for a in articles)
-    parsed = sum(e - s for a in articles for s, e in sentence_spans(a.text) if _CUE.search(a.text, s, e))
+    parsed = sum(e - s for a in articles for s, e in sentence_spans(a.text) if REPORTING_CUE.search(a.text, s, e))
     return {**score_statements(labels, found), "characters": characters, "seconds": seconds,
             "characters_per_s": characters / seconds, "share_parsed": parsed / characters}
 

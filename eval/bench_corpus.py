@@ -81,7 +81,9 @@ WEEKDAYS = tuple("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".spli
 
 WORD = re.compile(r"(?<!\w)[A-Z][a-z]+")
 NUMBER = re.compile(r"(\d+)(st|nd|rd|th)?")
-CONTENT_WORD = re.compile(r"(?<![\w’'-])(?!(?:that|this|with|from|have|were|would|will|they|their|there|been|said|about|which|when|what|also|into|than|then|them|only|more|some|over|such|after|could|should)\b)[a-z]{4,}(?![\w’'-])")
+CONTENT_WORD = re.compile(r"(?<![\w’'-])(?!(?:that|this|with|from|have|were|would|will|they|their|there|been|said|"
+                          r"about|which|when|what|also|into|than|then|them|only|more|some|over|such|after|could|"
+                          r"should)\b)[a-z]{4,}(?![\w’'-])")
 
 
 @lru_cache(maxsize=1)

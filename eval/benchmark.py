@@ -35,19 +35,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 import bench_corpus
+
 from assistant import Assistant
+from assistant.analysis import terms
+from assistant.attribution import nlp
 from assistant.chunking import chunk_article
 from assistant.corpus import load_file
 from assistant.embeddings import as_llama_index
-from assistant.analysis import terms
-from assistant.attribution import nlp
-from assistant.evaluation import evidence_spans, first_hit_rank, hit_at, load_questions, mean
+from assistant.evaluation.metrics import evidence_spans, first_hit_rank, hit_at, mean, percentile
+from assistant.evaluation.questions import load_questions
 from assistant.types import Article
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +69,7 @@ def log(message: str) -> None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
@@ -82,7 +82,7 @@ def latencies(fn: Callable[[str], object], questions: Sequence[str]) -> dict:
     """p50/p95 milliseconds of fn over the questions, after one untimed warm-up call."""
     fn(questions[0])
     ms = [timed(fn, q)[0] * 1000 for q in questions]
-    return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)), "n": len(ms)}
+    return {"p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "n": len(ms)}
 
 
 def disk_mb(folder: Path) -> float:
@@ -124,7 +124,7 @@ def measure_ours(size: str, folder: Path, reuse: bool, out: Path) -> None:
     if not cached:
         shutil.rmtree(folder / "index", ignore_errors=True)
     assistant = Assistant(index_dir=folder / "index", corpus=[])
-    store, catalogue = assistant._open()
+    store, catalogue = assistant.index.store, assistant.index.catalogue
     assistant.embedder.embed(["warm-up"])  # models loaded and index open before any clock starts
     nlp()("The parser said it was warm.")
     paths = corpus_paths(folder, size, assistant.settings)
@@ -153,7 +153,7 @@ def measure_ours(size: str, folder: Path, reuse: bool, out: Path) -> None:
     })
     step("seed_questions", lambda: seed_hits(assistant))
     step("feed_check_ms", lambda: latencies(lambda q: catalogue.sync(), questions[:20])["p50_ms"])
-    step("open_s", lambda: timed(Assistant(index_dir=folder / "index", corpus=[])._open)[0])
+    step("open_s", lambda: timed(lambda: Assistant(index_dir=folder / "index", corpus=[]).index)[0])
     step("cold_start", lambda: cold_start(folder / "index"))
     step("peak_memory_mb", peak_memory_mb)
     step("disk_mb", lambda: disk_mb(folder / "index"))
@@ -471,9 +471,9 @@ NOTES = """\
   Re-ingest unchanged: the whole corpus again, nothing to write.
 - Latencies over the {questions} questions of eval/questions.jsonl that need no conversation; dense and fused
   include embedding the question. Extractive answer: `ask(mode="extractive")` with the default k.
-- Open index in-process: a new `Assistant` on the same index, `_open()` timed, with the embedding model already
-  loaded and chromadb reusing the client it already has for that path; the cold start (a new CLI process, index
-  opened, model loaded, one extractive answer) is the full cost.
+- Open index in-process: a new `Assistant` on the same index, its `.index` (opening it) timed, with the embedding
+  model already loaded and chromadb reusing the client it already has for that path; the cold start (a new CLI
+  process, index opened, model loaded, one extractive answer) is the full cost.
 - hit@5: the answerable questions (follow-ups made standalone as `assistant eval` does in the extractive mode),
   top 5 of `retrieve(k=5)`, counted when a passage of a gold seed article overlaps gold evidence. "Beaten by a
   near-copy": misses where a top-5 passage of a synthetic article holds at least {near_copy:.0%} of a gold evidence

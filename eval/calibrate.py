@@ -15,12 +15,13 @@ from pathlib import Path
 
 from assistant import Assistant, answering, retrieval
 from assistant.answering import score_sentences, unknown_entities
+from assistant.config import SEEDS
 
 HERE = Path(__file__).resolve().parent
 
 
 def features(assistant: Assistant, question: str) -> tuple[float, bool]:
-    store, keyword = assistant._open()  # keyword: the catalogue (idf, spellings)
+    keyword = assistant.index.catalogue  # idf and spellings
     if unknown_entities(question, keyword):
         return 0.0, True
     passages = assistant.retrieve(question)
@@ -30,7 +31,7 @@ def features(assistant: Assistant, question: str) -> tuple[float, bool]:
 
 def main() -> None:
     records = [json.loads(line) for line in (HERE / "calibration.jsonl").read_text().splitlines() if line.strip()]
-    assistant = Assistant()
+    assistant = Assistant(corpus=[SEEDS])
     rows = []
     for r in records:
         score, unknown = features(assistant, r["question"])

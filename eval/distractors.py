@@ -20,7 +20,7 @@ import json
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,8 +43,8 @@ def restates(question: str, quote: str, idf) -> bool:
 def run(modes: list[str], index_dir: Path) -> dict:
     questions = [json.loads(line) for line in (HERE / "distractors.jsonl").read_text().splitlines() if line.strip()]
     assistant = Assistant(index_dir=index_dir, corpus=[ROOT / "seeds"])
-    _, catalogue = assistant._open()
-    report: dict = {"metadata": {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    catalogue = assistant.index.catalogue
+    report: dict = {"metadata": {"created": datetime.now(UTC).isoformat(timespec="seconds"),
                                  "questions": len(questions)}, "modes": {}}
     for mode in modes:
         rows = []
@@ -76,7 +76,8 @@ def markdown(report: dict) -> str:
                      + f" | {m['answers_restating_the_question']} |")
     for mode, m in modes.items():
         lines += ["", f"## Answered in {mode} mode", ""]
-        lines += [f"- {r['id']} ({r['kind']}) {r['question']} → {r['answer'][:160]}" for r in m["rows"] if not r["refused"]]
+        lines += [f"- {r['id']} ({r['kind']}) {r['question']} → {r['answer'][:160]}"
+                  for r in m["rows"] if not r["refused"]]
     return "\n".join(lines) + "\n"
 
 

@@ -32,10 +32,8 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,6 +45,7 @@ from probes import audit, client_for, free_port, run_rounds, start_writer, stop 
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.corpus import find_files, read  # noqa: E402
 from assistant.errors import StoreUnavailableError  # noqa: E402
+from assistant.evaluation.metrics import percentile  # noqa: E402
 from assistant.types import Article  # noqa: E402
 
 SEEDS = ROOT / "seeds"
@@ -84,9 +83,7 @@ def expected(folders: list[Path]) -> dict[str, str]:
 
 
 def percentiles(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50_s": None, "p95_s": None}
-    return {"p50_s": float(np.percentile(values, 50)), "p95_s": float(np.percentile(values, 95))}
+    return {"p50_s": percentile(values, 50), "p95_s": percentile(values, 95)}
 
 
 # --- kill -9 during an ingest ----------------------------------------------------------------
@@ -130,7 +127,8 @@ def probe_writers(work: Path, rounds: int, chroma_url: str | None) -> dict:
     index_dirs = [where / "one", where / "two"] if chroma_url else [where / "index"] * 2
     writers = [start_writer(d, chroma_url) for d in index_dirs]
     try:
-        reader = Assistant(index_dir=where / "reader" if chroma_url else index_dirs[0], corpus=[], chroma_url=chroma_url)
+        reader = Assistant(index_dir=where / "reader" if chroma_url else index_dirs[0], corpus=[],
+                           chroma_url=chroma_url)
         reader.articles()
         client = client_for(chroma_url=chroma_url) if chroma_url else client_for(index_dirs[0])
         started = time.perf_counter()
@@ -257,7 +255,7 @@ def probe_server_restart(work: Path, port: int, data: Path) -> dict:
 def run(args: argparse.Namespace) -> dict:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="faults-"))
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "workdir": str(work)}
+    results: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "workdir": str(work)}
     results["kill"] = probe_kills(work)
     results["writers_embedded"] = probe_writers(work, args.rounds, None)
     port = free_port()
@@ -278,7 +276,8 @@ def table(r: dict) -> str:
     k, we, ws, load, sr = r["kill"], r["writers_embedded"], r["writers_server"], r["load"], r["server_restart"]
     lat = load["latency"]
     rows = [
-        ("kill -9 during an ingest, then ingest again", f"{len(k['runs'])} kills ({', '.join(f'{x:g}' for x in KILL_AFTER)} s in)",
+        ("kill -9 during an ingest, then ingest again",
+         f"{len(k['runs'])} kills ({', '.join(f'{x:g}' for x in KILL_AFTER)} s in)",
          k["lost"], k["duplicated"], k["stale"], f"{k['articles']} articles each time"),
         ("two writers, one embedded index", f"{we['rounds']} rounds", we["lost"], we["duplicated"],
          we["stale"] + we["reader_stale"], f"{we['seconds']:.0f} s"),

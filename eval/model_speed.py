@@ -18,7 +18,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +30,7 @@ import json, sys, time
 from pathlib import Path
 from assistant import llama_cpu
 from assistant.config import Settings
+from assistant.evaluation.metrics import percentile
 from assistant.local_model import model_path
 model = model_path(Settings.from_env())
 wanted = sys.argv[1]
@@ -47,7 +48,8 @@ for _ in range(3):
 llama.reset(); llama.eval(tokens[:100]); t = time.perf_counter()
 for _ in range(64):  # one token at a time, as an answer is written
     llama.eval([llama.sample(temp=0.0)])
-print(json.dumps({"level": level, "prompt_tokens_per_s": sorted(reads)[1], "generate_tokens_per_s": 64 / (time.perf_counter() - t)}))
+generate = 64 / (time.perf_counter() - t)
+print(json.dumps({"level": level, "prompt_tokens_per_s": percentile(reads, 50), "generate_tokens_per_s": generate}))
 """
 
 
@@ -62,7 +64,8 @@ def raw(level: str) -> dict:
 
 def answers(n: int) -> dict:
     from assistant import Assistant
-    from assistant.evaluation import load_questions, percentile
+    from assistant.evaluation.metrics import percentile
+    from assistant.evaluation.questions import load_questions
 
     questions = [q for q in load_questions(ROOT / "eval" / "questions.jsonl") if not q.history][:n]
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,7 +77,8 @@ def answers(n: int) -> dict:
             if "first_token" in answer.timings:
                 first.append(answer.timings["first_token"])
                 total.append(answer.timings["total"])
-    return {"questions": len(first), "first_token_p50_s": percentile(first, 50), "first_token_p95_s": percentile(first, 95),
+    return {"questions": len(first),
+            "first_token_p50_s": percentile(first, 50), "first_token_p95_s": percentile(first, 95),
             "total_p50_s": percentile(total, 50), "total_p95_s": percentile(total, 95)}
 
 
@@ -83,7 +87,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=20, choices=range(1, 1000), metavar="N")
     args = parser.parse_args()
     best, portable = raw("best"), raw("haswell")
-    report = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "best": best, "portable": portable,
+    report = {"created": datetime.now(UTC).isoformat(timespec="seconds"), "best": best, "portable": portable,
               "prompt_speedup": (best.get("prompt_tokens_per_s", 0) / portable["prompt_tokens_per_s"]
                                  if portable.get("prompt_tokens_per_s") else None),
               "answers": answers(args.questions)}
@@ -93,7 +97,8 @@ def main() -> None:
     rows = [f"# Local model speed ({report['created']})", "",
             "| CPU variant | prompt reading, tokens/s | generation, tokens/s |", "|---|---:|---:|"]
     for name, r in (("chosen", best), ("portable (peer)", portable)):
-        rows.append(f"| {name}: {r['level']} | {r.get('prompt_tokens_per_s', 0):.0f} | {r.get('generate_tokens_per_s', 0):.1f} |"
+        rows.append(f"| {name}: {r['level']} | {r.get('prompt_tokens_per_s', 0):.0f} "
+                    f"| {r.get('generate_tokens_per_s', 0):.1f} |"
                     if "error" not in r else f"| {name}: {r['level']} | {r['error']} | |")
     if report["prompt_speedup"]:
         rows += ["", f"Prompt reading, chosen / portable: {report['prompt_speedup']:.2f}x."]

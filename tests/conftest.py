@@ -27,8 +27,9 @@ for name in [n for n in os.environ if n.startswith("ASSISTANT_") or n.startswith
 # Quotes unless a test asks for a model: the default-mode choice is tested with explicit Settings.
 os.environ["ASSISTANT_MODE"] = "extractive"
 
-from assistant import Assistant  # noqa: E402
 from probes import free_port  # noqa: E402,F401  - re-exported for the tests
+
+from assistant import Assistant  # noqa: E402
 
 
 @pytest.fixture(scope="session")

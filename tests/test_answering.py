@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from conftest import LAVROV_DOC, LAVROV_QUESTION
 
 from assistant import Answer, Assistant
 from assistant.errors import ConfigError, QuestionError
-from conftest import LAVROV_DOC, LAVROV_QUESTION
 
 
 def assert_citations_verbatim(assistant: Assistant, answer: Answer) -> None:

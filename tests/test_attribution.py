@@ -11,7 +11,7 @@ from conftest import LAVROV_DOC, SEEDS, run_cli
 
 from assistant import Assistant, Settings
 from assistant.analysis import analyse
-from assistant.attribution import asks_who_said, speaker_asked
+from assistant.asked import asks_who_said, speaker_asked
 from assistant.errors import QuestionError, SpeakerNotFoundError
 from assistant.evaluation import load_statement_labels, score_statements
 from assistant.types import Article
@@ -174,7 +174,8 @@ def test_what_someone_did_not_say_is_refused_saying_so(seed_assistant):
     ("Did Zelensky share Trump's view that Putin wants peace?", "Zelensky", "Putin wants peace", True),
     ("What did Ukrainian commander-in-chief Oleksandr Syrsky say about drones?",
      "Ukrainian commander-in-chief Oleksandr Syrsky", "drones", True),
-    ("What did the Russian foreign minister tell NBC?", "Russian foreign minister", "", False),  # a role: no one excluded
+    # a role: no one excluded
+    ("What did the Russian foreign minister tell NBC?", "Russian foreign minister", "", False),
     ("According to the Ukrainian president, what happened?", "Ukrainian president", "", False),
     ("According to Lavrov, how did Zelensky respond?", "Lavrov", "", False),
 ])

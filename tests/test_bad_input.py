@@ -13,12 +13,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import LAVROV_DOC, LAVROV_QUESTION, ROOT, SEEDS, free_port, run_cli
 
 from assistant import Assistant
 from assistant.corpus import find_files, read
 from assistant.errors import CorpusError, QuestionError
 from assistant.ui import article_rows, ingest_uploads
-from conftest import LAVROV_DOC, LAVROV_QUESTION, ROOT, SEEDS, free_port, run_cli
 
 # --- questions -----------------------------------------------------------------------------
 
@@ -149,7 +149,8 @@ def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path):
     with pytest.raises(CorpusError, match="an empty path was given"):
         find_files([""])
     done = run_cli("--index-dir", str(tmp_path / "idx"), "ingest", "", env={"ASSISTANT_CORPUS": ""})
-    assert done.returncode == 2 and done.stderr.strip() == "error: an empty path was given; name a file or folder to ingest"
+    assert done.returncode == 2 and done.stderr.strip() == ("error: an empty path was given; "
+                                                          "name a file or folder to ingest")
 
 
 def test_an_oversized_file_names_the_limit_as_configured(tmp_path):
@@ -291,7 +292,8 @@ def test_letters_sqlite_calls_separators_are_searchable_and_not_damage(tmp_path,
 def test_a_feed_with_one_taken_id_still_adds_its_other_records(seed_assistant, tmp_path):
     feed = tmp_path / "feed.json"
     feed.write_text(json.dumps([{"id": "harbour-news", "title": "Harbour", "text": "The ferry leaves at noon."},
-                                {"id": LAVROV_DOC, "title": "Fake", "text": "Nothing but penguins."}]), encoding="utf-8")
+                                {"id": LAVROV_DOC, "title": "Fake", "text": "Nothing but penguins."}]),
+                    encoding="utf-8")
     report = seed_assistant.ingest([feed])
     assert report.added == ("harbour-news",) and report.conflicts == (LAVROV_DOC,)
 
@@ -309,15 +311,16 @@ def test_an_article_left_half_written_is_repaired_even_when_a_conflicting_file_i
     b = Assistant(index_dir=index, corpus=[])
     report = b.ingest([other])
     assert report.conflicts == (LAVROV_DOC,)
-    assert any(c.doc_id == LAVROV_DOC and "the agenda is not ready yet" in c.quote for c in b.ask(LAVROV_QUESTION).citations)
+    assert any(c.doc_id == LAVROV_DOC and "the agenda is not ready yet" in c.quote
+               for c in b.ask(LAVROV_QUESTION).citations)
 
 
 def test_an_index_written_with_relative_paths_updates_its_own_files_from_anywhere(tmp_path):
-    from assistant.ingest import _other_source
+    from assistant.ingest import from_another_file
 
-    assert not _other_source("corpus/x.txt", str(tmp_path / "w7" / "corpus" / "x.txt"))
-    assert _other_source("corpus/x.txt", str(tmp_path / "uploads" / "x.txt"))
-    assert not _other_source("", str(tmp_path / "x.txt"))
+    assert not from_another_file("corpus/x.txt", str(tmp_path / "w7" / "corpus" / "x.txt"))
+    assert from_another_file("corpus/x.txt", str(tmp_path / "uploads" / "x.txt"))
+    assert not from_another_file("", str(tmp_path / "x.txt"))
 
 
 def test_replace_in_the_ui_applies_to_this_upload_only(tmp_path, monkeypatch):

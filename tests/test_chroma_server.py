@@ -4,10 +4,10 @@ message when that server goes away."""
 import shutil
 
 import pytest
+from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
 
 from assistant import Assistant
 from assistant.errors import StoreUnavailableError
-from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
@@ -60,5 +60,32 @@ def test_app_instances_sharing_a_server_see_each_others_changes(chroma_server, t
 
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
-    with pytest.raises(StoreUnavailableError, match="not reachable"):
+    with pytest.raises(StoreUnavailableError, match=f"the Chroma server at {url} is not reachable .*; start it, "
+                                                    "or unset ASSISTANT_CHROMA_URL to use the local index"):
         Assistant(index_dir=tmp_path, corpus=[], chroma_url=url).articles()
+
+
+def raised_while_handling(cause: BaseException, error: BaseException) -> BaseException:
+    """`error` raised inside an except block for `cause`, as chromadb's client wraps httpx's errors."""
+    try:
+        try:
+            raise cause
+        except BaseException:
+            raise error  # noqa: B904 - the implicit context chain is what is under test
+    except BaseException as e:  # noqa: BLE001
+        return e
+
+
+def test_an_unreachable_server_is_told_by_the_type_of_error_not_its_words():
+    import httpx
+
+    from assistant.chroma import is_connection_error
+
+    words = "Could not connect to a Chroma server. Are you sure it is running?"
+    chromadb_wrapped = raised_while_handling(httpx.ConnectError("[Errno 111] Connection refused"), ValueError(words))
+    for error in (chromadb_wrapped, httpx.ReadTimeout("timed out"), httpx.RemoteProtocolError("closed"),
+                  ConnectionRefusedError(111, "Connection refused"), TimeoutError("timed out")):
+        assert is_connection_error(error), repr(error)
+    for error in (ValueError(words),
+                  Exception('{"error": "InternalError", "message": "ConnectError"}'), KeyError("ReadTimeout")):
+        assert not is_connection_error(error), repr(error)

@@ -8,9 +8,9 @@ a reader opened before the first round must find every article's newest words on
 """
 
 import pytest
+from probes import client_for, run_rounds, start_writer, stop
 
 from assistant import Assistant, Settings
-from probes import client_for, run_rounds, start_writer, stop
 
 
 def test_two_writers_on_one_embedded_index_lose_duplicate_and_stale_nothing(tmp_path):
@@ -53,9 +53,12 @@ def test_a_lease_held_by_another_instance_is_waited_for_and_a_crashed_holders_ru
 
     leases.upsert(ids=["ingest"], embeddings=[[0.0]], documents=["ingest lease"],
                   metadatas=[{"owner": "elsewhere:1:live", "expires": time.time() + LEASE_SECONDS}])
+    started = time.monotonic()
     with pytest.raises(IndexBusyError, match="is busy: another ingest has been writing to it for over 1 s"):
         a.ingest([note])
+    assert time.monotonic() - started >= 1.0, "gave up without waiting for the lease"
     assert a.articles() == []
+    assert leases.get(ids=["ingest"])["metadatas"][0]["owner"] == "elsewhere:1:live"  # not taken from its holder
 
     leases.upsert(ids=["ingest"], embeddings=[[0.0]], documents=["ingest lease"],
                   metadatas=[{"owner": "elsewhere:1:crashed", "expires": time.time() - 1}])

@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from conftest import SEEDS
 
 from assistant import corpus
 from assistant.errors import CorpusError
-from conftest import SEEDS
 
 
 def test_seed_folder_loads_five_articles_with_file_stem_ids():
@@ -18,7 +18,8 @@ def test_seed_folder_loads_five_articles_with_file_stem_ids():
 
 
 def test_plain_text_title_is_the_first_line_when_it_reads_like_one(tmp_path):
-    (tmp_path / "a.txt").write_text("\n  Summit ends without a deal  \nLeaders met for three hours.\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("\n  Summit ends without a deal  \nLeaders met for three hours.\n",
+                                    encoding="utf-8")
     (tmp_path / "b.txt").write_text("Leaders met for three hours in a long meeting.\nMore text.\n", encoding="utf-8")
     articles = {a.doc_id: a for a in corpus.load([tmp_path]).articles}
     assert articles["a"].title == "Summit ends without a deal"
@@ -46,6 +47,69 @@ def test_html_text_is_extracted_without_scripts_and_styles(tmp_path):
     assert "alert" not in article.text and "color" not in article.text
     assert article.url == "https://example.test/port"
     assert article.published == "2025-08-21"
+
+
+NEWS_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Port of Valona reopens after storm | The Daily Ledger</title>
+<meta property="og:site_name" content="The Daily Ledger">
+<meta property="article:published_time" content="2025-08-21T09:30:00Z">
+<link rel="canonical" href="https://ledger.example/world/valona-port">
+<script>window.dataLayer = [];</script></head>
+<body>
+<div id="cookie-banner"><p>We use cookies to improve your experience. By continuing you accept our cookie
+policy.</p><button>Accept all cookies</button></div>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World news</a></li>
+<li><a href="/business">Business and markets</a></li>\
+<li><a href="/subscribe">Subscribe today</a></li></ul></nav></header>
+<main><article>
+<h1>Port of Valona reopens after storm</h1>
+<p>The port of Valona reopened on Tuesday after a storm closed it for four days, the harbour authority said.</p>
+<p>More than forty ships queued outside the breakwater while divers checked the main channel for debris.</p>
+<p>“We are working through the backlog as fast as the cranes allow,” said harbour master Ilir Dervishi.</p>
+<p>Exporters said the closure had delayed shipments of fruit and cement worth several million euros.</p>
+</article>
+<aside><h2>Related stories</h2><ul><li><a href="/a">Storm batters southern coast, thousands without power</a></li>
+<li><a href="/b">Shipping rates climb as ports close across the region</a></li></ul></aside></main>
+<footer><p>© 2025 The Daily Ledger. All rights reserved.</p><ul><li><a href="/privacy">Privacy policy</a></li>
+<li><a href="/contact">Contact us</a></li></ul></footer>
+</body></html>"""
+
+
+def test_a_news_page_gives_the_article_without_menus_banners_related_links_or_footer(tmp_path):
+    (tmp_path / "valona.html").write_text(NEWS_PAGE, encoding="utf-8")
+    (article,) = corpus.load([tmp_path]).articles
+    assert article.text.splitlines() == [
+        "Port of Valona reopens after storm",
+        "The port of Valona reopened on Tuesday after a storm closed it for four days, the harbour authority said.",
+        "More than forty ships queued outside the breakwater while divers checked the main channel for debris.",
+        "“We are working through the backlog as fast as the cranes allow,” said harbour master Ilir Dervishi.",
+        "Exporters said the closure had delayed shipments of fruit and cement worth several million euros.",
+    ]
+    for boilerplate in ("cookies", "World news", "Subscribe", "Related stories", "Shipping rates", "rights reserved",
+                        "Privacy"):
+        assert boilerplate not in article.text
+    assert article.title == "Port of Valona reopens after storm"  # without the site's name
+    assert (article.source, article.published) == ("The Daily Ledger", "2025-08-21")
+    assert article.url == "https://ledger.example/world/valona-port" and article.doc_id == "valona"
+
+
+def test_a_page_whose_article_is_drawn_by_javascript_is_skipped_as_having_no_text(tmp_path):
+    shell = """<!DOCTYPE html><html><head><title>The Daily Ledger</title>
+    <script type="application/ld+json">{"@type": "WebSite", "name": "The Daily Ledger"}</script></head>
+    <body><noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div>
+    <template><p>Loading story</p></template><script src="/static/js/main.js"></script></body></html>"""
+    (tmp_path / "shell.html").write_text(shell, encoding="utf-8")
+    loaded = corpus.load([tmp_path])
+    assert not loaded.articles
+    (skipped,) = loaded.skipped
+    assert skipped.path.endswith("shell.html") and skipped.reason == "HTML has no visible text"
+
+
+def test_an_html_fragment_still_gives_its_text(tmp_path):
+    (tmp_path / "snippet.html").write_text("<p>The port reopened on Tuesday.</p>", encoding="utf-8")
+    (article,) = corpus.load([tmp_path]).articles
+    assert article.text == "The port reopened on Tuesday."
 
 
 def test_json_records_use_their_id_or_a_hash_of_their_url(tmp_path):

@@ -4,6 +4,7 @@ comments, then `assistant eval` end to end over a tiny made-up corpus."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,29 +13,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.errors import AssistantError, ConfigError
-from assistant.evaluation import (
-    Question,
-    aggregate,
-    check_thresholds,
+from assistant.evaluation.cli import corpus_index_dir
+from assistant.evaluation.compare import compare_aggregates
+from assistant.evaluation.gate import DEFAULT_THRESHOLDS, check_thresholds, gate_questions, gate_sample
+from assistant.evaluation.metrics import (
     citation_recall,
-    compare_aggregates,
-    corpus_index_dir,
     evidence_spans,
     fact_present,
     fact_recall,
     first_hit_rank,
     hit_at,
     in_evidence,
-    latency,
-    load_questions,
     missing_evidence,
     overlaps,
     percentile,
     quote_is_verbatim,
     reciprocal_rank,
     refusal_counts,
-    score_question,
 )
+from assistant.evaluation.questions import Question, load_questions
+from assistant.evaluation.scoring import aggregate, latency, score_question
 
 # --- a hand-made world: two gold articles and a decoy --------------------------------------
 
@@ -297,6 +295,14 @@ def test_check_thresholds_lists_every_miss():
     assert check_thresholds({"hit@5": 0.9}, {"min": {"hit@5": 0.7}}) == []
 
 
+def test_a_model_mode_is_gated_on_every_second_question_of_each_category():
+    questions = [question(id=f"q{i}", category=c) for i, c in enumerate("aababbc")]
+    # a: q0 q1 q3 -> q0 q3; b: q2 q4 q5 -> q2 q5; c: q6 -> q6; kept in file order
+    assert [q.id for q in gate_sample(questions)] == ["q0", "q2", "q3", "q5", "q6"]
+    assert gate_questions(questions, "local") == gate_sample(questions)
+    assert gate_questions(questions, "extractive") == questions  # quotes are fast: every question
+
+
 def test_compare_knows_which_direction_is_better():
     a = {"overall": {"hit@5": 0.5, "wrong_source_rate": 0.1, "mrr": 0.4, "fact_recall": None},
          "by_category": {"single_fact": {"hit@5": 0.6}}}
@@ -464,6 +470,33 @@ def test_eval_limit_and_bad_gold_doc(tiny_corpus, tmp_path):
     assert result.stderr.strip() == "error: question t1: gold article missing-doc is not in the evaluated corpus"
 
 
+def test_the_gate_exits_1_naming_each_missed_threshold_and_0_when_all_are_met(tiny_corpus, tmp_path):
+    corpus, _ = tiny_corpus
+    # t1 now also expects a fact its article does not hold: fact recall is (1/2 + 1) / 2 = 0.75
+    harder = [{**TINY_QUESTIONS[0], "answer_facts": ["4,200", "5,000 visitors"]}, TINY_QUESTIONS[1]]
+    questions = tmp_path / "harder.jsonl"
+    questions.write_text("".join(json.dumps(q) + "\n" for q in harder), encoding="utf-8")
+    thresholds = tmp_path / "thresholds.json"
+
+    def gate(minimums: dict) -> subprocess.CompletedProcess:
+        thresholds.write_text(json.dumps({"mode": "extractive", "min": minimums, "max": {"wrong_source_rate": 0.5}}),
+                              encoding="utf-8")
+        return run_cli("eval", "--corpus", str(corpus), "--questions", str(questions), "--gate",
+                       "--thresholds", str(thresholds), "--reports-dir", str(tmp_path / "r"),
+                       env={"ASSISTANT_INDEX_DIR": str(tmp_path / "index")})
+
+    failed = gate({"quote_fidelity": 1.0, "hit@5": 0.9, "fact_recall": 0.8})
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines()[-2:] == [
+        f"gate failed: 1 of 4 thresholds missed ({thresholds}, extractive mode):",
+        "  fact_recall = 0.750, below the minimum 0.800"]
+    assert (tmp_path / "r" / "extractive.json").exists()  # the report is there to read the miss in
+
+    passed = gate({"quote_fidelity": 1.0, "hit@5": 0.9, "fact_recall": 0.7})
+    assert passed.returncode == 0, passed.stderr
+    assert f"gate passed: all 4 thresholds met ({thresholds}, extractive mode)" in passed.stdout
+
+
 def _report(hit5: float, wrong: float, fact_single: float, total: float = 0.2) -> dict:
     return {
         "metadata": {"mode": "extractive", "k": 5, "date": "2025-01-01", "questions_sha256": "same",
@@ -521,6 +554,7 @@ def test_a_malformed_question_file_is_one_line_and_exit_code_2(tmp_path, content
     (["--name", "../x"], "error: invalid report name '../x'; use a plain file name such as 'extractive'"),
     (["--k", "0"], "error: --k must be at least 1, not 0"),
     (["--limit", "0"], "error: --limit must be at least 1, not 0"),
+    (["--mode", "openai", "--gate"], f"error: {DEFAULT_THRESHOLDS} has no thresholds for the openai mode"),
 ])
 def test_bad_options_fail_before_any_index_is_built(tmp_path, args, expected):
     result = run_cli("eval", *(a.format(tmp=tmp_path) for a in args), "--reports-dir", str(tmp_path / "r"),

@@ -5,9 +5,9 @@ scores behind "supported" are the ones a real answer would get.
 """
 
 import pytest
-
-from assistant.grounding import is_refusal, names, quote_found, says_nothing, split_claims
 from conftest import LAVROV_DOC, LAVROV_QUESTION
+
+from assistant.claims import is_refusal, names, quote_found, says_nothing, split_claims
 
 BUDAPEST_QUESTION = "Where is Trump's planned summit with Putin going to be held?"
 CONTROL_QUESTION = "How much of Ukraine does Russia control?"
@@ -259,11 +259,7 @@ def test_a_refusal_that_slips_in_a_claim_of_its_own_is_checked(assistant, lavrov
 # --- adversarial answers built from the seeds: each shares words with a true answer ---------------
 
 def _evidence(assistant, question):
-    from assistant.answering import rank
-
-    _, catalogue = assistant._open()
-    evidence, _ = assistant._evidence(rank(question, assistant.retrieve(question), assistant.embedder, catalogue))
-    return evidence
+    return assistant.evidence(question)
 
 
 @pytest.mark.parametrize("question, other, wrong, wrong_in, right, right_in", [

@@ -37,7 +37,8 @@ from pathlib import Path
 from assistant.llama_cpu import cpu_backend
 level = cpu_backend(Path({str(smollm_path())!r}))
 from llama_cpp import Llama
-text = Llama({str(smollm_path())!r}, n_ctx=128, verbose=False).create_completion("One, two,", max_tokens=2)["choices"][0]["text"]
+text = Llama({str(smollm_path())!r}, n_ctx=128, verbose=False).create_completion(
+    "One, two,", max_tokens=2)["choices"][0]["text"]
 print(json.dumps({{"level": level, "info": llama_cpp.llama_print_system_info().decode(), "text": text}}))
 """)
     assert found["level"] == best and found["text"]  # and a model runs on it

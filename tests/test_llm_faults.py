@@ -7,11 +7,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import LAVROV_QUESTION, free_port, run_cli
 
 from assistant import Assistant, Settings
+from assistant.backends import complete
+from assistant.backends.openai_server import OpenAIChat
 from assistant.errors import GenerationError
-from assistant.llm import OpenAIChat, complete
-from conftest import LAVROV_QUESTION, free_port, run_cli
 
 FAST = {"ASSISTANT_LLM_TIMEOUT": "0.5", "ASSISTANT_LLM_RETRIES": "2", "ASSISTANT_LLM_RETRY_DELAY": "0.01"}
 
@@ -80,7 +81,8 @@ def test_a_failing_server_gives_the_quotes_with_a_notice(seed_index, fault_serve
     answer = assistant_for(seed_index, fault_server.url).ask(LAVROV_QUESTION)
     elapsed = time.perf_counter() - started
     assert answer.mode == "extractive" and answer.model is None
-    assert answer.notice == f"the model server at {fault_server.url} {message}; showing quotes from the articles instead"
+    assert answer.notice == (f"the model server at {fault_server.url} {message}; "
+                             "showing quotes from the articles instead")
     assert any("the agenda is not ready yet" in c.quote for c in answer.citations)
     assert fault_server.requests == requests
     assert elapsed < 10

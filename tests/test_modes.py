@@ -2,16 +2,17 @@
 answer pipeline (rewrite, early refusal, streaming, verification, fallback) around a scripted backend."""
 
 import hashlib
+import os
 import re
 
 import pytest
+from conftest import LAVROV_DOC, LAVROV_QUESTION, run_cli
 
-import assistant.api as api
-from assistant import Answer, Assistant, Settings
+from assistant import Answer, AnswerMode, Assistant, Settings
+from assistant.backends import answer_modes
 from assistant.errors import ConfigError, GenerationError, ModelUnavailableError
 from assistant.local_model import check_gguf, ensure_joined
 from assistant.prompts import answer_messages, rewrite_messages
-from conftest import LAVROV_DOC, LAVROV_QUESTION, run_cli
 
 
 class ScriptedBackend:
@@ -20,8 +21,8 @@ class ScriptedBackend:
     mode = "local"
     model = "scripted"
 
-    def __init__(self, *replies):
-        self.replies = list(replies)
+    def __init__(self):
+        self.replies = []
         self.prompts = []
 
     def stream(self, messages, max_tokens):
@@ -33,11 +34,21 @@ class ScriptedBackend:
 
 
 @pytest.fixture
-def scripted(seed_assistant, monkeypatch):
-    """seed_assistant whose local model is a ScriptedBackend: call it with the replies."""
+def backend():
+    return ScriptedBackend()
+
+
+@pytest.fixture
+def model_assistant(seed_assistant, backend):
+    """An Assistant over its own copy of the seed index whose local model is the ScriptedBackend."""
+    return Assistant(settings=seed_assistant.settings, backend=backend)
+
+
+@pytest.fixture
+def scripted(backend):
+    """Queue the scripted model's replies; returns the backend, which records its prompts."""
     def install(*replies):
-        backend = ScriptedBackend(*replies)
-        monkeypatch.setattr(seed_assistant, "_backend", lambda mode: backend)
+        backend.replies.extend(replies)
         return backend
     return install
 
@@ -68,7 +79,7 @@ def test_an_explicit_mode_wins_and_a_wrong_one_is_refused():
     assert assistant.answer_mode("extractive") == "extractive"
     with pytest.raises(ConfigError, match="unknown answer mode 'psychic'"):
         assistant.answer_mode("psychic")
-    assert api.MODES == ("extractive", "local", "openai")
+    assert answer_modes() == ("extractive", "local", "openai") == tuple(AnswerMode)
 
 
 @pytest.mark.parametrize("env, message", [
@@ -104,10 +115,12 @@ def test_the_openai_mode_without_a_server_is_a_config_error(seed_assistant):
 # --- prompts ------------------------------------------------------------------------------------
 
 def _evidence_for(assistant, question, k=5):
-    from assistant.answering import rank
+    """The evidence sentences for the question, and as the prompt shows them."""
+    from assistant.evidence import speaker_of
+    from assistant.prompts import Evidence
 
-    _, catalogue = assistant._open()
-    return assistant._evidence(rank(question, assistant.retrieve(question, k), assistant.embedder, catalogue))
+    evidence = assistant.evidence(question, k)
+    return evidence, [Evidence.of(p, assistant.document(p.doc_id).published, speaker_of(p)) for p in evidence]
 
 
 def test_the_model_reads_numbered_evidence_sentences_delimited_as_data(seed_assistant):
@@ -124,7 +137,7 @@ def test_the_model_reads_numbered_evidence_sentences_delimited_as_data(seed_assi
 
 
 def test_the_evidence_is_the_best_sentences_verbatim_and_short(seed_assistant):
-    import tiktoken
+    from llama_index.core.utils import get_tokenizer  # tiktoken's cl100k, from the data llama-index ships
 
     from assistant.evidence import MAX_EVIDENCE
 
@@ -134,7 +147,7 @@ def test_the_evidence_is_the_best_sentences_verbatim_and_short(seed_assistant):
         assert seed_assistant.document(item.doc_id).text[item.start:item.end] == item.text
         assert [(s.start, s.end) for s in item.inside()] == [(item.start, item.end)]
     *_, user = answer_messages("How long did the Alaska talks last?", shown)
-    assert len(tiktoken.get_encoding("cl100k_base").encode(user["content"])) < 450  # was ~1,260 with chunks
+    assert len(get_tokenizer()(user["content"])) < 450  # was ~1,260 with chunks
 
 
 def test_asked_what_x_said_the_model_reads_only_x_and_learns_who_he_is(seed_assistant):
@@ -146,11 +159,11 @@ def test_asked_what_x_said_the_model_reads_only_x_and_learns_who_he_is(seed_assi
     assert "(speaker: Lavrov) He said that Trump proposed" in user["content"]
 
 
-def test_a_cited_number_is_that_evidence_sentence(seed_assistant, scripted):
-    evidence, _ = _evidence_for(seed_assistant, LAVROV_QUESTION)
-    n = lavrov_passage_number(seed_assistant)
+def test_a_cited_number_is_that_evidence_sentence(model_assistant, scripted):
+    evidence, _ = _evidence_for(model_assistant, LAVROV_QUESTION)
+    n = lavrov_passage_number(model_assistant)
     scripted(f"Lavrov said the agenda is not ready yet [{n}].")
-    answer = seed_assistant.ask(LAVROV_QUESTION, mode="local")
+    answer = model_assistant.ask(LAVROV_QUESTION, mode="local")
     [citation] = answer.citations
     assert (citation.doc_id, citation.start, citation.end) == (evidence[n - 1].doc_id, evidence[n - 1].start,
                                                                evidence[n - 1].end)
@@ -164,9 +177,11 @@ def test_an_article_cannot_close_its_tag(seed_assistant):
 
 
 def test_the_rewrite_prompt_holds_the_recent_conversation():
-    history = [{"role": "user", "content": "Who is Lavrov?"}, {"role": "assistant", "content": "Russia's foreign minister."}]
+    history = [{"role": "user", "content": "Who is Lavrov?"},
+               {"role": "assistant", "content": "Russia's foreign minister."}]
     [message] = rewrite_messages("What did he say?", history)
-    assert "User: Who is Lavrov?" in message["content"] and "Assistant: Russia's foreign minister." in message["content"]
+    assert ("User: Who is Lavrov?" in message["content"]
+            and "Assistant: Russia's foreign minister." in message["content"])
     assert "What did he say?" in message["content"]
 
 
@@ -183,13 +198,28 @@ def parts(tmp_path):
     return paths, len(whole), hashlib.sha256(whole).hexdigest(), whole
 
 
-def test_parts_are_joined_once_and_verified(parts, tmp_path, monkeypatch):
+def test_parts_are_joined_once_and_verified(parts, tmp_path):
     paths, size, sha, whole = parts
     target = tmp_path / "cache" / "model.gguf"
     assert ensure_joined(paths, target, size, sha) == target and target.read_bytes() == whole
-    monkeypatch.setattr("assistant.local_model._join", lambda *a: pytest.fail("joined again"))
-    monkeypatch.setattr("assistant.local_model._sha256", lambda *a: pytest.fail("hashed again"))
+    first = target.stat()
+    for path in paths:  # joining again would now fail: the parts are gone
+        path.unlink()
     assert ensure_joined(paths, target, size, sha) == target
+    assert (target.stat().st_ino, target.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+
+
+def test_a_verified_file_is_not_hashed_again_until_it_changes(parts, tmp_path):
+    """1.1 GB is hashed once: later starts trust the stamp while size and modification time match."""
+    paths, size, sha, whole = parts
+    target = tmp_path / "model.gguf"
+    ensure_joined(paths, target, size, sha)
+    stamp = target.stat()
+    target.write_bytes(b"X" * size)  # same size; its time put back, as if untouched
+    os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert ensure_joined(paths, target, size, sha) == target and target.read_bytes() == b"X" * size
+    target.touch()  # now it visibly changed: hashed, found wrong, joined again
+    assert ensure_joined(paths, target, size, sha) == target and target.read_bytes() == whole
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
@@ -239,54 +269,55 @@ def test_asking_the_local_mode_with_a_bad_model_path_is_a_clear_error(seed_index
 
 # --- the answer pipeline around a scripted model ---------------------------------------------------
 
-def test_stream_yields_text_then_the_verified_answer(seed_assistant, scripted):
-    n = lavrov_passage_number(seed_assistant)
+def test_stream_yields_text_then_the_verified_answer(model_assistant, scripted):
+    n = lavrov_passage_number(model_assistant)
     scripted(f"Lavrov said that “the agenda is not ready yet.” [{n}]")
-    items = list(seed_assistant.stream(LAVROV_QUESTION, mode="local"))
-    *deltas, answer = items
-    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas)
+    stream = model_assistant.stream(LAVROV_QUESTION, mode="local")
+    deltas = list(stream)
+    answer = stream.answer
+    assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas) and stream.text == "".join(deltas)
     assert isinstance(answer, Answer) and answer.mode == "local" and answer.model == "scripted"
     assert answer.text == "Lavrov said that “the agenda is not ready yet.” [1]"
     assert answer.citations[0].doc_id == LAVROV_DOC
-    assert seed_assistant.document(LAVROV_DOC).text[answer.citations[0].start:answer.citations[0].end] == \
+    assert model_assistant.document(LAVROV_DOC).text[answer.citations[0].start:answer.citations[0].end] == \
         answer.citations[0].quote
     assert 0 < answer.timings["first_token"] <= answer.timings["total"]
     assert {"retrieve", "generate", "verify"} <= answer.timings.keys()
 
 
-def test_ask_returns_the_same_answer_as_the_end_of_the_stream(seed_assistant, scripted):
-    n = lavrov_passage_number(seed_assistant)
+def test_ask_returns_the_same_answer_as_the_end_of_the_stream(model_assistant, scripted):
+    n = lavrov_passage_number(model_assistant)
     scripted(f"Lavrov said the agenda is not ready yet [{n}].", f"Lavrov said the agenda is not ready yet [{n}].")
-    streamed = list(seed_assistant.stream(LAVROV_QUESTION, mode="local"))[-1]
-    asked = seed_assistant.ask(LAVROV_QUESTION, mode="local")
+    streamed = model_assistant.stream(LAVROV_QUESTION, mode="local").answer
+    asked = model_assistant.ask(LAVROV_QUESTION, mode="local")
     assert (asked.text, asked.citations) == (streamed.text, streamed.citations)
 
 
-def test_a_question_without_evidence_is_refused_without_calling_the_model(seed_assistant, scripted):
+def test_a_question_without_evidence_is_refused_without_calling_the_model(model_assistant, scripted):
     backend = scripted()
-    answer = seed_assistant.ask("What is the recipe for sourdough bread?", mode="local")
+    answer = model_assistant.ask("What is the recipe for sourdough bread?", mode="local")
     assert answer.refused and answer.citations == () and answer.mode == "local" and answer.model is None
     assert backend.prompts == []
 
 
-def test_the_model_saying_the_articles_do_not_say_is_a_refusal(seed_assistant, scripted):
+def test_the_model_saying_the_articles_do_not_say_is_a_refusal(model_assistant, scripted):
     scripted("The articles don't say.")
-    answer = seed_assistant.ask("What did Lavrov say about the weather in Moscow?", mode="local")
+    answer = model_assistant.ask("What did Lavrov say about the weather in Moscow?", mode="local")
     assert answer.refused and answer.citations == () and answer.mode == "local"
 
 
-def test_a_model_failure_falls_back_to_quotes_with_a_notice(seed_assistant, scripted):
+def test_a_model_failure_falls_back_to_quotes_with_a_notice(model_assistant, scripted):
     scripted(GenerationError("the model server at http://127.0.0.1:9/v1 answered HTTP 500 (3 attempts)"))
-    answer = seed_assistant.ask(LAVROV_QUESTION, mode="local")
+    answer = model_assistant.ask(LAVROV_QUESTION, mode="local")
     assert answer.mode == "extractive" and not answer.refused
     assert answer.notice.startswith("the model server at http://127.0.0.1:9/v1 answered HTTP 500")
     assert answer.notice.endswith("showing quotes from the articles instead")
     assert any("the agenda is not ready yet" in c.quote for c in answer.citations)
 
 
-def test_an_answer_with_nothing_verifiable_falls_back_to_quotes(seed_assistant, scripted):
+def test_an_answer_with_nothing_verifiable_falls_back_to_quotes(model_assistant, scripted):
     scripted("Lavrov said the summit will take place on Mars in 2031 [1].")
-    answer = seed_assistant.ask(LAVROV_QUESTION, mode="local")
+    answer = model_assistant.ask(LAVROV_QUESTION, mode="local")
     assert answer.mode == "extractive" and "answer could not be verified" in answer.notice
     assert answer.unsupported == ("Lavrov said the summit will take place on Mars in 2031.",)
     assert "Mars" not in answer.text and answer.citations
@@ -296,20 +327,20 @@ HISTORY = [{"role": "user", "content": "What did Lavrov tell NBC?"},
            {"role": "assistant", "content": "He spoke about a meeting between Putin and Zelensky."}]
 
 
-def test_a_follow_up_is_rewritten_by_the_model_before_retrieval(seed_assistant, scripted):
-    n = lavrov_passage_number(seed_assistant, "What did Lavrov say about the agenda for a Putin-Zelensky meeting?")
+def test_a_follow_up_is_rewritten_by_the_model_before_retrieval(model_assistant, scripted):
+    n = lavrov_passage_number(model_assistant, "What did Lavrov say about the agenda for a Putin-Zelensky meeting?")
     backend = scripted("What did Lavrov say about the agenda for a Putin-Zelensky meeting?",
                        f"Lavrov said the agenda is not ready yet [{n}].")
-    answer = seed_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="local")
+    answer = model_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="local")
     assert answer.rewritten_question == "What did Lavrov say about the agenda for a Putin-Zelensky meeting?"
     assert answer.question == "And what did he say about the agenda?"
     assert "Putin-Zelensky meeting" in backend.prompts[1][-1]["content"]
     assert answer.citations and answer.citations[0].doc_id == LAVROV_DOC
 
 
-def test_an_unusable_model_rewrite_falls_back_to_the_cheap_one(seed_assistant, scripted):
+def test_an_unusable_model_rewrite_falls_back_to_the_cheap_one(model_assistant, scripted):
     scripted("   ", "The articles don't say.")
-    answer = seed_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="local")
+    answer = model_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="local")
     assert answer.rewritten_question == "And what did he say about the agenda? (Lavrov, NBC, Putin, Zelensky)"
 
 
@@ -325,5 +356,19 @@ def test_a_standalone_question_is_not_rewritten_cheaply(seed_assistant):
 
 
 def test_the_extractive_stream_is_the_text_then_the_answer(seed_assistant):
-    text, answer = list(seed_assistant.stream(LAVROV_QUESTION, mode="extractive"))
+    stream = seed_assistant.stream(LAVROV_QUESTION, mode="extractive")
+    text, = list(stream)
+    answer = stream.answer
     assert isinstance(answer, Answer) and text == answer.text and answer.mode == "extractive"
+
+
+def test_a_backend_passed_in_is_the_default_mode_without_registration(seed_assistant, scripted):
+    """The seam tests and programs use: any object with mode, model and stream(messages, max_tokens)."""
+    n = lavrov_passage_number(seed_assistant)
+    backend = scripted(f"Lavrov said that “the agenda is not ready yet.” [{n}]")
+    backend.mode = "my-own"
+    mine = Assistant(settings=seed_assistant.settings, backend=backend)  # ASSISTANT_MODE=extractive is set
+    assert mine.answer_mode() == "my-own" and mine.answer_mode("extractive") == "extractive"
+    answer = mine.ask(LAVROV_QUESTION)
+    assert len(backend.prompts) == 1 and (answer.mode, answer.model) == ("my-own", "scripted")
+    assert answer.citations[0].doc_id == LAVROV_DOC and not answer.unsupported

@@ -15,7 +15,9 @@ from conftest import chroma_collection
 
 from assistant import Assistant, Settings
 
-ARTICLES, SENTENCES = 1000, 34  # one chunk per sentence at 16 tokens and no overlap: 34,000 chunks
+# One chunk per sentence at 20 tokens and no overlap (a sentence is 12 to 18 of the embedder's word
+# pieces, two never fit): 34,000 chunks.
+ARTICLES, SENTENCES = 1000, 34
 WORDS = ("harbour crane freight tariff ledger orchard quarry turbine glacier ferry meadow "
          "archive lantern canal beacon foundry vineyard pylon granary bridge").split()
 
@@ -42,8 +44,8 @@ def feed(path, articles=ARTICLES):
 
 
 def test_an_index_of_34000_chunks_ingests_reopens_searches_and_deletes(tmp_path):
-    settings = Settings(index_dir=tmp_path / "idx", corpus=(), chunk_tokens=16, chunk_overlap_tokens=0,
-                        max_file_bytes=1024 * 1024)  # far smaller than the feed: the limit is per record
+    settings = Settings(index_dir=tmp_path / "idx", corpus=(), chunk_tokens=20, chunk_overlap_tokens=0,
+                        max_file_mb=1)  # far smaller than the feed: the limit is per record
     source = tmp_path / "feed.jsonl"
     feed(source)
     assert source.stat().st_size > settings.max_file_bytes

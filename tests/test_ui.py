@@ -1,23 +1,13 @@
-"""The chat UI without a browser: renderers, safe uploads, chat turns, and the app over HTTP."""
+"""The chat UI without a server: renderers, safe uploads and chat turns (served: test_ui_server.py)."""
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
-from html.parser import HTMLParser
-import pytest
-from conftest import LAVROV_QUESTION, ROOT, free_port
 
-from assistant.cli import build_parser
-from assistant.config import Settings
-from assistant.errors import ConfigError, CorpusError, QuestionError
+import pytest
+from ui_doubles import FailingAssistant, Parsed, StreamingAssistant
+
+from assistant.errors import CorpusError, QuestionError
 from assistant.types import Answer, Article, Citation, Passage
 from assistant.ui import (
     UPLOADS_FOLDER,
@@ -27,7 +17,6 @@ from assistant.ui import (
     render_answer,
     safe_upload_name,
     save_upload,
-    serve,
 )
 
 HOSTILE_TEXT = ('Harbour notice <img src=x onerror="window.__pwned=2">\n'
@@ -37,37 +26,6 @@ CITE = re.compile(r'<sup class="cite" title="[^"]*">\[(\d+)\]</sup>')
 MISSING_CITE = re.compile(r'<sup class="cite missing" title="[^"]*">\[(\d+)\]</sup>')
 SOURCE_N = re.compile(r'<div class="source"><div class="source-head"><span class="source-n">\[(\d+)\]</span>')
 OUR_TAGS = {"div", "span", "sup", "mark", "blockquote", "details", "summary", "ul", "li", "strong", "a"}
-
-
-class Parsed(HTMLParser):
-    """Tags, attributes, the text of each <mark>, and all visible text of rendered HTML."""
-
-    def __init__(self, markup: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.marks: list[str] = []
-        self.text = ""
-        self._open_marks = 0
-        self.feed(markup)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        if tag == "mark":
-            self._open_marks += 1
-            self.marks.append("")
-
-    def handle_endtag(self, tag):
-        if tag == "mark":
-            self._open_marks -= 1
-
-    def handle_data(self, data):
-        self.text += data
-        if self._open_marks:
-            self.marks[-1] += data
-
-    def with_class(self, name: str) -> list[dict[str, str | None]]:
-        return [attrs for _, attrs in self.tags if name in (attrs.get("class") or "").split()]
 
 
 def hostile_article() -> tuple[Article, Citation]:
@@ -125,8 +83,8 @@ def test_a_refusal_is_shown_as_one_with_status_and_no_sources():
 
 
 def test_status_names_mode_model_timings_and_the_fallback_notice():
-    answer = Answer(question="And Lavrov?", text="x", mode="local", model="qwen2.5-1.5b", notice="fell back: <model> missing",
-                    rewritten_question="What did Lavrov say?",
+    answer = Answer(question="And Lavrov?", text="x", mode="local", model="qwen2.5-1.5b",
+                    notice="fell back: <model> missing", rewritten_question="What did Lavrov say?",
                     timings={"rewrite": 0.25, "retrieve": 0.5, "first_token": 1.25, "generate": 3.0, "total": 3.5})
     parsed = Parsed(render_answer(answer, {}))
 
@@ -222,41 +180,6 @@ def test_uploaded_articles_are_searchable_at_once(seed_assistant, tmp_path):
 
 # --- chat turns --------------------------------------------------------------------------------
 
-
-class StreamingAssistant:
-    """Streams an echo of the question and records the history each question came with."""
-
-    def __init__(self, settings: Settings | None = None, barrier: threading.Barrier | None = None) -> None:
-        self.settings = settings or Settings()
-        self.barrier = barrier
-        self.seen: dict[str, list[dict]] = {}
-
-    def stream(self, question, history=None, mode=None, k=None):
-        self.seen[question] = list(history or [])
-        if self.barrier is not None and question.startswith("first"):
-            self.barrier.wait(timeout=30)  # both users' first questions must be in flight together
-        yield "Echo: "
-        yield question
-        yield Answer(question=question, text=f"Echo: {question}", mode="echo", model="echo-1",
-                     timings={"retrieve": 0.01, "first_token": 0.02, "answer": 0.03, "total": 0.04})
-
-    def document(self, doc_id):
-        raise AssertionError("an answer without citations needs no article")
-
-    def articles(self):
-        return []
-
-
-class FailingAssistant(StreamingAssistant):
-    def __init__(self, error: Exception) -> None:
-        super().__init__()
-        self.error = error
-
-    def stream(self, question, history=None, mode=None, k=None):
-        yield "partial "
-        raise self.error
-
-
 def test_a_turn_streams_then_renders_and_keeps_plain_history():
     steps = list(chat_turn(StreamingAssistant(), "Who <i>won</i>?", [], []))
 
@@ -272,6 +195,16 @@ def test_a_turn_streams_then_renders_and_keeps_plain_history():
     assert box == ""
 
 
+def test_a_turn_left_half_way_closes_the_answer_stream():
+    assistant = StreamingAssistant()
+    turn = chat_turn(assistant, "Who won?", [], [])
+    next(turn), next(turn)  # "Searching the articles…", then "Echo: "
+
+    turn.close()
+
+    assert assistant.closed == ["Who won?"]
+
+
 @pytest.mark.parametrize("error, shown_text", [
     (QuestionError("the question is empty; ask something about the articles"),
      "Error: the question is empty; ask something about the articles"),
@@ -283,136 +216,3 @@ def test_an_error_is_one_line_keeps_history_and_gives_the_question_back(error, s
 
     assert Parsed(shown[-1]["content"]).text == shown_text
     assert history == before and box == "Why?"
-
-
-# --- the app over HTTP -------------------------------------------------------------------------
-
-
-def test_the_chat_command_answers_with_the_quote_over_the_api(seed_index, tmp_path):
-    """`assistant chat --port N` in a subprocess, driven by gradio_client, stopped with Ctrl+C.
-
-    Extractive mode: deterministic and fast; the streaming path is covered with StreamingAssistant.
-    """
-    from gradio_client import Client
-
-    index_dir = tmp_path / "index"
-    shutil.copytree(seed_index, index_dir)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_MODE": "extractive"},
-                            text=True, preexec_fn=_ctrl_c_delivered,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        lines = _lines(proc)
-        url = f"http://127.0.0.1:{port}/"
-        _wait_for(lines, f"Chat UI running at {url}", timeout=120)
-        client = Client(url, verbose=False)
-
-        messages, box = client.predict(LAVROV_QUESTION, api_name="/ask")
-        answer = Parsed(messages[-1]["content"][0]["text"])
-        assert any("the agenda is not ready yet" in mark for mark in answer.marks)
-        assert box == ""
-
-        messages, box = client.predict("   ", api_name="/ask")
-        assert Parsed(messages[-1]["content"][0]["text"]).text.startswith("Error: the question is empty")
-        assert "Traceback" not in messages[-1]["content"][0]["text"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            code = proc.wait(timeout=30)
-        finally:
-            proc.kill()
-    assert code == 0
-
-
-def _ctrl_c_delivered() -> None:
-    """A test run started in the background (`make test &`) ignores SIGINT, and children inherit
-    that: the server would never see the Ctrl+C this test sends."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _lines(proc: subprocess.Popen) -> queue.Queue:
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    return lines
-
-
-def _wait_for(lines: queue.Queue, text: str, timeout: float) -> None:
-    seen = []
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no {text!r} within {timeout} s; output: {''.join(seen)}") from None
-        seen.append(line)
-        if text in line:
-            return
-
-
-def test_concurrent_users_are_served_together_without_mixing_histories():
-    from gradio_client import Client
-
-    assistant = StreamingAssistant(barrier=threading.Barrier(2))
-    app, url = serve(assistant, port=free_port())
-    try:
-        ann, bob = Client(url, verbose=False), Client(url, verbose=False)
-        jobs = [ann.submit("first from Ann", api_name="/ask"), bob.submit("first from Bob", api_name="/ask")]
-        for job in jobs:
-            job.result(timeout=60)
-        ann.predict("follow-up from Ann", api_name="/ask")
-        bob.predict("follow-up from Bob", api_name="/ask")
-    finally:
-        app.close()
-
-    for name in ("Ann", "Bob"):
-        assert assistant.seen[f"follow-up from {name}"] == [
-            {"role": "user", "content": f"first from {name}"},
-            {"role": "assistant", "content": f"Echo: first from {name}"},
-        ]
-
-
-def test_a_login_is_required_when_configured():
-    from gradio_client import Client
-
-    app, url = serve(StreamingAssistant(Settings(ui_user="ann", ui_password="s3 cret")), port=free_port())
-    try:
-        with pytest.raises(ValueError, match="[Ll]ogin"):
-            Client(url, verbose=False)
-        with pytest.raises(ValueError, match="[Ll]ogin"):
-            Client(url, auth=("ann", "wrong"), verbose=False)
-        messages, _ = Client(url, auth=("ann", "s3 cret"), verbose=False).predict("hi", api_name="/ask")
-        assert "Echo: hi" in messages[-1]["content"][0]["text"]
-    finally:
-        app.close()
-
-
-def test_half_a_login_and_a_busy_port_are_clear_errors():
-    with pytest.raises(ConfigError, match="both ASSISTANT_UI_USER and ASSISTANT_UI_PASSWORD"):
-        serve(StreamingAssistant(Settings(ui_user="ann")), port=free_port())
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}.*--port"):
-            serve(StreamingAssistant(), port=port)
-
-
-# --- command line and settings -----------------------------------------------------------------
-
-
-def test_chat_listens_on_loopback_by_default_and_the_cli_does_not_import_gradio():
-    args = build_parser().parse_args(["chat"])
-    assert (args.host, args.port) == ("127.0.0.1", 7860)
-    assert build_parser().parse_args(["chat", "--host", "0.0.0.0", "--port", "8080"]).port == 8080
-
-    code = "import sys, assistant.cli as c; c.build_parser(); print('gradio' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert result.stdout.strip() == "False", result.stderr
-
-
-def test_login_settings_come_from_the_environment():
-    settings = Settings.from_env({"ASSISTANT_UI_USER": " ann ", "ASSISTANT_UI_PASSWORD": " pass word "})
-    assert (settings.ui_user, settings.ui_password) == ("ann", " pass word ")
-    assert "pass word" not in repr(settings)
-    assert Settings.from_env({}).ui_user is None and Settings.from_env({}).ui_password is None
-

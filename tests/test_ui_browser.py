@@ -18,8 +18,9 @@ from assistant import Assistant, Settings
 from assistant.ui import UPLOADS_FOLDER, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")]
 
 # The flags the team's offline notes (OFFLINE.md) found to keep headless Chromium off the network.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,6 +89,8 @@ def test_an_answer_marks_its_quote_and_opens_the_article_at_it(page):
     marks = answer.locator(".source .passage mark").all_inner_texts()
     assert any("the agenda is not ready yet" in m for m in marks)
     assert answer.locator(".cite:not(.missing)").count() == answer.locator(".source").count() == len(marks)
+    highlight = answer.locator(".source .passage mark").first.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert highlight == "rgb(253, 224, 71)"  # style.css is on the page
     page.locator("#chat .message-wrap").first.evaluate("el => el.scrollIntoView()")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=ARTIFACTS / "ui-answer.png")

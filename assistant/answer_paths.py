@@ -1,0 +1,107 @@
+"""The two ways a question becomes an Answer: quotes alone, or a model writing from evidence sentences.
+
+Both rewrite a follow-up into a standalone question, retrieve, and rank sentences once. The quote
+path answers from that ranking. The model path refuses early when the ranking finds nothing good
+enough (the model would only guess), else streams the model's text, verifies every claim against
+the sentence it cites, and falls back to the quotes when the model fails or nothing verifies.
+Each is a generator of text pieces that returns the Answer (what AnswerStream wraps).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import replace
+
+from .backends import ChatBackend, complete
+from .errors import GenerationError
+from .followup import cheap_rewrite, clean_model_rewrite
+from .index import Index
+from .prompts import answer_messages, rewrite_messages
+from .types import Answer, Passage
+
+History = Sequence[Mapping[str, str]] | None
+REWRITE_TOKENS = 80  # a standalone question is one line
+FALLBACK = "showing quotes from the articles instead"
+
+
+def quoted(index: Index, question: str, history: History, k: int, started: float | None = None,
+           notice: str | None = None) -> Answer:
+    """The extractive answer: the best sentences of the retrieved passages, quoted and cited."""
+    started = time.perf_counter() if started is None else started
+    standalone = cheap_rewrite(question, history)
+    passages = index.search(standalone, k)
+    retrieved = time.perf_counter()
+    answer = index.quotes(index.rank(standalone, passages), passages)
+    done = time.perf_counter()
+    return replace(answer, question=question, notice=notice, rewritten_question=standalone if history else None,
+                   timings={"retrieve": retrieved - started, "answer": done - retrieved, "total": done - started})
+
+
+def quoted_stream(index: Index, question: str, history: History, k: int) -> Generator[str, None, Answer]:
+    answer = quoted(index, question, history, k)
+    yield answer.text
+    return answer
+
+
+def generated(index: Index, backend: ChatBackend, question: str, history: History, k: int,
+              max_tokens: int, max_question_chars: int, started: float) -> Generator[str, None, Answer]:
+    """Rewrite, retrieve, refuse early or generate, then verify; a model failure ends in the quotes.
+    `started`: when the question came, before the backend was made (its load time counts)."""
+    timings = {"load": time.perf_counter() - started}
+    quotes: Answer | None = None
+    try:
+        mark = time.perf_counter()
+        standalone = _standalone(question, history, backend, max_question_chars)
+        timings["rewrite"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        passages = index.search(standalone, k)
+        timings["retrieve"] = time.perf_counter() - mark
+        ranking = index.rank(standalone, passages)
+        quotes = replace(index.quotes(ranking, passages), question=question,
+                         rewritten_question=standalone if history else None)
+        if quotes.refused:
+            yield quotes.text
+            return _timed(replace(quotes, mode=backend.mode), timings, started)
+        evidence, shown = index.evidence(ranking)
+        parts: list[str] = []
+        mark = time.perf_counter()
+        for delta in backend.stream(answer_messages(standalone, shown), max_tokens):
+            if not parts:
+                timings["first_token"] = time.perf_counter() - started
+            parts.append(delta)
+            yield delta
+        timings["generate"] = time.perf_counter() - mark
+    except GenerationError as e:
+        notice = f"{e}; {FALLBACK}"
+        fallback = (quoted(index, question, history, k, started, notice) if quotes is None
+                    else _timed(replace(quotes, notice=notice), timings, started))
+        yield fallback.text
+        return fallback
+    return _timed(_verified(index, "".join(parts), evidence, quotes, backend), timings, started)
+
+
+def _standalone(question: str, history: History, backend: ChatBackend, max_chars: int) -> str:
+    if not history:
+        return question
+    written = complete(backend, rewrite_messages(question, history), REWRITE_TOKENS)
+    return clean_model_rewrite(written, max_chars) or cheap_rewrite(question, history)
+
+
+def _verified(index: Index, generated_text: str, evidence: Sequence[Passage], quotes: Answer,
+              backend: ChatBackend) -> Answer:
+    """The model's answer as verification leaves it (its [n] are the evidence sentences it read), or
+    the quotes when none of it could be verified."""
+    mark = time.perf_counter()
+    grounded = index.verify(generated_text, evidence, quotes.rewritten_question or quotes.question)
+    checked = replace(quotes, unsupported=grounded.unsupported, unverified_quotes=grounded.unverified_quotes,
+                      timings={"verify": time.perf_counter() - mark})
+    if grounded.refused or grounded.answered:
+        return index.checked(replace(checked, text=grounded.text, citations=grounded.citations,
+                                     refused=grounded.refused, mode=backend.mode, model=backend.model))
+    return replace(checked, notice=f"the {backend.model} answer could not be verified against the articles; "
+                                   f"{FALLBACK}")
+
+
+def _timed(answer: Answer, timings: dict[str, float], started: float) -> Answer:
+    return replace(answer, timings={**timings, **answer.timings, "total": time.perf_counter() - started})
