@@ -23,14 +23,10 @@ History = Sequence[Mapping[str, str]] | None
 
 
 class Assistant:
-    """Grounded question answering over a corpus of news articles.
-
-    The index is opened on first use, not at construction; `corpus` (files and folders) is then
-    ingested, a no-op when nothing changed. Without one, only what is already indexed is used.
-    `store`, `embedder` and `backend` replace the ones the settings would make: a Store on another
-    Chroma, any object with `model_name`, `dimension` and `embed(texts)`, any ChatBackend (whose
-    mode then becomes the default). Use it as a context manager, or call `close()`.
-    """
+    """Grounded question answering over news articles. The index is opened on first use, and `corpus`
+    (files, folders) then ingested, a no-op when unchanged. `store`, `embedder` (`model_name`, `dimension`,
+    `embed(texts)`) and `backend` (a ChatBackend, then the default mode) replace what the settings would
+    make. A context manager; or call `close()`."""
 
     def __init__(self, index_dir: str | Path | None = None, corpus: Sequence[str | Path] | None = None,
                  chroma_url: str | None = None, settings: Settings | None = None, *,
@@ -73,10 +69,8 @@ class Assistant:
 
     def ingest(self, paths: Iterable[str | Path], prune: bool = False, progress: bool = False,
                replace: bool = False) -> IngestReport:
-        """Add or update articles from files and folders; `prune` drops articles whose files are gone.
-
-        An article whose doc_id already belongs to an article from another file is refused (listed in
-        `report.conflicts` and `report.skipped`) unless `replace` is true."""
+        """Add or update articles from files and folders; `prune` drops articles whose files are gone. An
+        article whose doc_id belongs to another file's is refused (`report.conflicts`) unless `replace`."""
         index = self.index
         report = ingest(paths, index.store, index.catalogue, self.embedder, self.settings, prune=prune,
                         progress=progress, replace=replace)

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import MIB, Settings
 from .errors import CorpusError
 from .types import Article, Skipped
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+DEFAULT_MAX_FILE_BYTES = Settings.model_fields["max_file_mb"].default * MIB  # the default, written once in config.py
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 LINES_SUFFIXES = {".jsonl", ".ndjson"}
 JSON_SUFFIXES = {".json"} | LINES_SUFFIXES
@@ -109,7 +111,7 @@ def _walk(root: Path, files: list[Path], skipped: list[Skipped]) -> None:
                 skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'!r}"))
 
 
-def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) -> Loaded:
+def load(paths: Iterable[str | Path], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Loaded:
     """Everything at once: for small corpora and tests. Ingestion streams with `read`."""
     files, skipped = find_files(paths)
     articles: list[Article] = []
@@ -121,7 +123,7 @@ def load(paths: Iterable[str | Path], max_file_bytes: int = 20 * 1024 * 1024) ->
     return Loaded(tuple(articles), tuple(skipped), tuple(files))
 
 
-def read(files: Iterable[Path], max_file_bytes: int = 20 * 1024 * 1024) -> Iterator[Article | Skipped]:
+def read(files: Iterable[Path], max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Iterator[Article | Skipped]:
     """Articles one at a time, and a Skipped for each file or record that cannot be one.
 
     A JSON Lines feed is read line by line, with the size limit applying to each record:
@@ -136,7 +138,7 @@ def read(files: Iterable[Path], max_file_bytes: int = 20 * 1024 * 1024) -> Itera
             yield Skipped(str(file), str(why))
 
 
-def load_file(path: Path, max_file_bytes: int = 20 * 1024 * 1024) -> list[Article | Skipped]:
+def load_file(path: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[Article | Skipped]:
     text = read_text(path, max_file_bytes)
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:

@@ -9,6 +9,8 @@ from conftest import LAVROV_DOC, LAVROV_QUESTION, SEEDS, free_port, run_cli
 from assistant import Assistant
 from assistant.errors import StoreUnavailableError
 
+pytestmark = pytest.mark.slow  # a real `chroma run` per test
+
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
     process, url = chroma_server

@@ -12,6 +12,8 @@ from probes import client_for, run_rounds, start_writer, stop
 
 from assistant import Assistant, Settings
 
+pytestmark = pytest.mark.slow  # several processes writing one index, embedded and on a server
+
 
 def test_two_writers_on_one_embedded_index_lose_duplicate_and_stale_nothing(tmp_path):
     index_dir = tmp_path / "index"

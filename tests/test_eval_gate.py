@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from conftest import ARTIFACTS, ROOT, SEEDS, run_cli
 
 from assistant.evaluation.gate import DEFAULT_THRESHOLDS, gate_sample, load_thresholds
 from assistant.evaluation.questions import load_questions
 from assistant.evaluation.scoring import QUALITY_METRICS
 from assistant.evaluation.statements import ATTRIBUTION_METRICS
+
+pytestmark = pytest.mark.slow  # each runs `assistant eval --gate` (the local one ~5 min)
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 
@@ -56,6 +59,7 @@ def test_extractive_evaluation_meets_the_thresholds(seed_index, tmp_path):
     assert report["aggregates"]["overall"]["false_premises_answered"] == len(report["false_premises_answered"])
 
 
+@pytest.mark.model
 def test_local_model_evaluation_on_a_stratified_sample_meets_its_thresholds(seed_index, tmp_path):
     report = run_gate(seed_index, tmp_path, "local", "eval-gate-local", timeout=1800)
     questions = load_questions(QUESTIONS)

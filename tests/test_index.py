@@ -114,6 +114,7 @@ def test_an_article_left_half_written_by_a_crash_is_rewritten_by_the_next_ingest
     assert stored_chunk_ids(tmp_path / "idx") == stored_chunk_ids(tmp_path / "fresh")
 
 
+@pytest.mark.slow
 def test_an_ingest_killed_at_any_moment_loses_and_duplicates_nothing(tmp_path, corpus_dir):
     """kill -9 a real `assistant ingest` part-way (batches of 8 chunks, so there are many moments
     to land in), then ingest again: the result equals an index built without the crash."""

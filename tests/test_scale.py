@@ -11,9 +11,12 @@ import json
 import time
 
 import numpy as np
+import pytest
 from conftest import chroma_collection
 
 from assistant import Assistant, Settings
+
+pytestmark = pytest.mark.slow  # an index past SQLite's variable limit: 34,000 chunks
 
 # One chunk per sentence at 20 tokens and no overlap (a sentence is 12 to 18 of the embedder's word
 # pieces, two never fit): 34,000 chunks.
