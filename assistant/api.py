@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from . import answer_paths
+from .answer_paths import History
 from .backends import ChatBackend, answer_modes, make_backend
 from .checks import MAX_STATEMENTS, checked_history, checked_k, checked_text
 from .config import AnswerMode, Settings
@@ -18,8 +20,6 @@ from .local_model import local_model_available
 from .store import ArticleRecord, Store
 from .stream import AnswerStream
 from .types import Answer, Article, Embedder, IngestReport, Passage, Speaker, Statement
-
-History = Sequence[Mapping[str, str]] | None
 
 
 class Assistant:
@@ -33,9 +33,10 @@ class Assistant:
                  store: Store | None = None, embedder: Embedder | None = None,
                  backend: ChatBackend | None = None) -> None:
         self.settings = (settings or Settings()).with_overrides(
-            index_dir=index_dir, corpus=tuple(corpus) if corpus is not None else None, chroma_url=chroma_url)
+            index_dir=index_dir, corpus=corpus, chroma_url=chroma_url)
         self._store, self._embedder, self._backend = store, embedder, backend
         self._index: Index | None = None
+        self._lock = threading.Lock()
         self._backends: dict[str, ChatBackend] = {backend.mode: backend} if backend else {}
 
     @property
@@ -78,7 +79,8 @@ class Assistant:
         return report
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self.index.search(self._question(question), checked_k(k) or self.settings.top_k)
+        question, k = self._question(question), checked_k(k) or self.settings.top_k  # before any work
+        return self.index.search(question, k)
 
     def ask(self, question: str, history: History = None, mode: str | None = None, k: int | None = None) -> Answer:
         """The verified answer. `mode`: an AnswerMode or a registered backend's name; None picks the best
@@ -89,14 +91,16 @@ class Assistant:
                k: int | None = None) -> AnswerStream:
         """The answer as it is written: iterate for text, then `.answer` is the verified Answer.
         A bad question or mode, or a model that cannot load, raises here, before any text."""
-        started = time.perf_counter()
         question, history = self._question(question), checked_history(history)
         k = checked_k(k) or self.settings.top_k
         mode = self.answer_mode(mode)
+        index = self.index
         if mode == AnswerMode.EXTRACTIVE:
-            return AnswerStream(answer_paths.quoted_stream(self.index, question, history, k))
-        backend = self._backends.get(mode) or self._backends.setdefault(mode, make_backend(mode, self.settings))
-        return AnswerStream(answer_paths.generated(self.index, backend, question, history, k,
+            return AnswerStream(answer_paths.quoted_stream(index, question, history, k))
+        started = time.perf_counter()  # the model's load time counts, not the index's opening
+        with self._lock:  # two first questions at once (the chat UI) load the model once
+            backend = self._backends.get(mode) or self._backends.setdefault(mode, make_backend(mode, self.settings))
+        return AnswerStream(answer_paths.generated(index, backend, question, history, k,
                                                    self.settings.max_answer_tokens,
                                                    self.settings.max_question_chars, started))
 
@@ -115,8 +119,8 @@ class Assistant:
 
     def evidence(self, question: str, k: int | None = None) -> list[Passage]:
         """The sentences a model would read for this question, best first, each a one-sentence Passage."""
-        question = self._question(question)
-        passages = self.index.search(question, checked_k(k) or self.settings.top_k)
+        question, k = self._question(question), checked_k(k) or self.settings.top_k
+        passages = self.index.search(question, k)
         return self.index.evidence(self.index.rank(question, passages))[0]
 
     def verify(self, text: str, passages: Sequence[Passage], question: str = "") -> Grounded:
@@ -130,7 +134,8 @@ class Assistant:
         naming close spellings."""
         speaker = self._question(speaker, "speaker") if speaker is not None else None
         about = self._question(about, "about") if about is not None else None
-        return self.index.statements(speaker, about, checked_k(k, "statements", MAX_STATEMENTS) or 20, doc_id)
+        k = checked_k(k, "statements", MAX_STATEMENTS) or 20
+        return self.index.statements(speaker, about, k, doc_id)
 
     def speakers(self) -> list[Speaker]:
         """Who the articles quote, most quoted first, with the articles they speak in."""

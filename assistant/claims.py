@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .analysis import CAPITALISED, DIGITS, normalise, sentence_spans, terms
 from .speakers import speaker_key
@@ -57,8 +57,11 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text.replace("’", "'")))
 
 
-_REFUSAL_TERMS = frozenset(terms("articles passages say contain mention state provide answer include give specify "
-                                  "mentioned stated specified provided given contained"))
+@cache
+def _refusal_terms() -> frozenset[str]:
+    """Stemmed when first needed, not at import (terms() loads nltk's stopwords)."""
+    return frozenset(terms("articles passages say contain mention state provide answer include give specify "
+                           "mentioned stated specified provided given contained"))
 
 
 def is_claim(claim: Claim, question: str) -> bool:
@@ -67,7 +70,7 @@ def is_claim(claim: Claim, question: str) -> bool:
     why.") is checked like any sentence."""
     if not terms(claim.text) or claim.text.endswith(":"):
         return False
-    return not (is_refusal(claim.text) and set(terms(claim.text)) <= _REFUSAL_TERMS | set(terms(question)))
+    return not (is_refusal(claim.text) and set(terms(claim.text)) <= _refusal_terms() | set(terms(question)))
 
 
 def split_claims(answer: str) -> list[Claim]:

@@ -87,7 +87,7 @@ def format_answer(answer) -> str:
         for c in answer.citations:
             lines.append(f"[{c.number}] {c.title} ({c.doc_id}, characters {c.start}-{c.end})")
             lines.append(f"    “{c.quote}”")
-    for sentence in answer.unsupported:
+    for sentence in answer.unsupported if not answer.refused else ():  # a refusal shows no model words
         lines.append(f"(unsupported by the articles: {sentence})")
     for quote in answer.unverified_quotes:
         lines.append(f"(quote not found in the cited articles: “{quote}”)")
@@ -96,8 +96,8 @@ def format_answer(answer) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Grounded, cited answers from news articles.")
-    parser.add_argument("--index-dir", help="where the index lives (default: ASSISTANT_INDEX_DIR, else "
-                                            "~/.local/share/assistant/index)")
+    parser.add_argument("--index-dir", help="where the index lives (default: ASSISTANT_INDEX_DIR, else the "
+                                            "user data folder, ~/.local/share/assistant/index on Linux)")
     parser.add_argument("--corpus", dest="global_corpus", action="append", metavar="PATH",
                         help="files or folders to ingest when the index is first opened, a no-op when they did "
                              "not change (repeatable; default: ASSISTANT_CORPUS, else none)")

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import AliasChoices, AliasGenerator, BeforeValidator, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .backends import answer_modes
 from .errors import ConfigError
@@ -57,8 +57,8 @@ def shown_url(url: str) -> str:
     return f"{scheme}{host}{port}{parts.path}"
 
 
-def _blank_is_unset(value: Any) -> Any:
-    return None if isinstance(value, str) and not value.strip() else value
+def _empty_is_unset(value: Any) -> Any:
+    return value or None
 
 
 def _stripped(value: Any) -> Any:
@@ -69,6 +69,8 @@ def _paths(value: Any) -> Any:
     """ASSISTANT_CORPUS is a list of paths joined by os.pathsep, as PATH is."""
     if isinstance(value, (str, Path)):
         value = [p for p in str(value).split(os.pathsep) if p.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"ASSISTANT_CORPUS must be paths, not {value!r}")
     return tuple(Path(p).expanduser() for p in value)
 
 
@@ -99,12 +101,12 @@ def env_names(field: str) -> tuple[str, ...]:
 class Settings(BaseSettings):
     """What the assistant reads, where it keeps its index, and its limits."""
 
-    model_config = SettingsConfigDict(
-        frozen=True, extra="ignore", case_sensitive=True, env_ignore_empty=True, validate_by_name=True,
-        alias_generator=AliasGenerator(validation_alias=lambda field: AliasChoices(field, *env_names(field))))
+    # Unknown names are refused (a typo in with_overrides must not pass silently); the environment is
+    # read by _Environment alone, with the rule of `values_in`.
+    model_config = SettingsConfigDict(frozen=True, extra="forbid")
 
     index_dir: ExpandedPath = Field(default_factory=default_index_dir)
-    corpus: Annotated[tuple[Path, ...], NoDecode, BeforeValidator(_paths)] = ()  # ingested when first opened
+    corpus: Annotated[tuple[Path, ...], BeforeValidator(_paths)] = ()  # ingested when first opened
     chroma_url: Text = None  # a Chroma server instead of the embedded index
     collection: Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)] = "articles"
     embedding_model: str = "all-MiniLM-L6-v2-int8"
@@ -136,7 +138,7 @@ class Settings(BaseSettings):
     # The chat UI's login (docs/user-guide.md#options-and-settings): both set, or neither for no login.
     ui_user: Text = None
     # spaces may be part of it
-    ui_password: Annotated[str | None, BeforeValidator(_blank_is_unset)] = Field(None, repr=False)
+    ui_password: Annotated[str | None, BeforeValidator(_empty_is_unset)] = Field(None, repr=False)
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -153,20 +155,13 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """The settings these variables give (the process environment when None), the rest defaults."""
-        if env is None:
-            return cls()
-        given: dict[str, Any] = {}
-        for field in cls.model_fields:
-            value = next((env[name] for name in env_names(field) if (env.get(name) or "").strip()), None)
-            if value is not None:
-                given[field] = value
-        return _validated(cls, given)
+        return cls() if env is None else _validated(cls, values_in(env))
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
-        """The environment, unless these settings are being made from given values alone."""
-        return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, env_settings)
+        """Values passed in, then the environment, unless these settings are made from given values alone."""
+        return (init_settings,) if _GIVEN_ONLY.get() else (init_settings, _Environment(settings_cls))
 
     @property
     def max_file_bytes(self) -> int:
@@ -181,6 +176,29 @@ class Settings(BaseSettings):
         """These settings with the given values (None leaves one as it is), checked like the rest."""
         changes = {k: v for k, v in changes.items() if v is not None}
         return _validated(type(self), {**self.model_dump(), **changes}) if changes else self
+
+
+def values_in(env: Mapping[str, str]) -> dict[str, str]:
+    """The settings these variables give: for each, the first of its names set to something other than
+    blanks (the UI password counts as set unless empty: spaces may be part of it)."""
+    given: dict[str, str] = {}
+    for field in Settings.model_fields:
+        for name in env_names(field):
+            value = env.get(name)
+            if value is not None and (value if field == "ui_password" else value.strip()):
+                given[field] = value
+                break
+    return given
+
+
+class _Environment(PydanticBaseSettingsSource):
+    """The process environment, read by `values_in`: exact names, blanks as unset."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is read at once, in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        return values_in(os.environ)
 
 
 def _validated(cls: type[Settings], values: dict[str, Any]) -> Settings:
@@ -203,6 +221,10 @@ def _first_problem(error: ValidationError) -> str:
         return f"{name} must be a whole number, not {value!r}"
     if kind == "float_parsing":
         return f"{name} must be a number, not {value!r}"
+    if kind == "extra_forbidden":
+        return f"there is no setting called {field!r}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{name} must be at most {ctx.get('le', ctx.get('lt')):g}, not {value}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"{name} must be at least {ctx.get('ge', ctx.get('gt')):g}, not {value}"
     if kind == "value_error":

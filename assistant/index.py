@@ -30,7 +30,8 @@ class Index:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder, store: Store | None = None) -> Index:
-        """Open (or create) the index the settings name; a store passed in is used as it is."""
+        """Open (or create) the index the settings name; a store passed in replaces the one they would
+        make (the catalogue still lives in settings.index_dir)."""
         store = store or Store(settings.index_dir, embedder.model_name, embedder.dimension,
                                chroma_url=settings.chroma_url, collection=settings.collection)
         catalogue = Catalogue(settings.index_dir / f"catalogue-{settings.collection}.sqlite3", store)

@@ -42,11 +42,12 @@ HISTORY_CHARS = 600  # per message: long earlier answers add cost, not meaning
 
 @cache
 def load_prompt(name: str) -> str:
-    path = files(PROMPTS) / f"{name}.txt"
     try:
+        path = files(PROMPTS) / f"{name}.txt"
         return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        raise ConfigError(f"prompt file missing: {path}") from None
+    except (OSError, ModuleNotFoundError):  # the latter: run from a checkout that was never installed
+        raise ConfigError(f"prompt file missing: {name}.txt in {PROMPTS} (install the package: "
+                          "`pip install -e .`)") from None
 
 
 def _as_data(text: str) -> str:

@@ -41,7 +41,8 @@ class AnswerStream:
     def answer(self) -> Answer:
         for _ in self:
             pass
-        assert self._answer is not None
+        if self._answer is None:
+            raise RuntimeError("the stream was closed before its answer was written")
         return self._answer
 
     def close(self) -> None:

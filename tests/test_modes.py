@@ -372,3 +372,26 @@ def test_a_backend_passed_in_is_the_default_mode_without_registration(seed_assis
     answer = mine.ask(LAVROV_QUESTION)
     assert len(backend.prompts) == 1 and (answer.mode, answer.model) == ("my-own", "scripted")
     assert answer.citations[0].doc_id == LAVROV_DOC and not answer.unsupported
+
+
+def test_the_environment_is_read_by_exact_names_and_blanks_mean_the_default(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_TOP_K", "   ")
+    monkeypatch.setenv("top_k", "3")  # not a variable of ours
+    monkeypatch.setenv("ASSISTANT_OPENAI_MODEL", " ")
+    monkeypatch.setenv("OPENAI_MODEL", "fallback")
+    settings = Settings()
+    assert (settings.top_k, settings.openai_model) == (5, "fallback")
+    assert Settings.from_env({"ASSISTANT_TOP_K": "   ", "top_k": "3"}).top_k == 5
+    with pytest.raises(ConfigError, match="there is no setting called 'max_file_bytes'"):
+        settings.with_overrides(max_file_bytes=1)  # a property now: an override must not vanish silently
+    with pytest.raises(ConfigError, match="ASSISTANT_CHUNK_TOKENS must be at most 254, not 300"):
+        Settings(chunk_tokens=300)
+
+
+def test_a_stream_closed_before_its_end_says_so(model_assistant, scripted):
+    scripted("Lavrov said the agenda is not ready yet [1].")
+    stream = model_assistant.stream(LAVROV_QUESTION, mode="local")
+    next(iter(stream))
+    stream.close()
+    with pytest.raises(RuntimeError, match="closed before its answer"):
+        _ = stream.answer

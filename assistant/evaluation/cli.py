@@ -29,15 +29,17 @@ def corpus_index_dir(index_dir: Path, corpus: Sequence[str | Path]) -> Path:
     return index_dir / f"eval-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:12]}"
 
 
-def build_assistant(index_dir: str | None, corpus: Sequence[str] | None, configured: Sequence[str] | None = None):
-    """The configured assistant (over the configured corpus, else the seeds the questions are about), or
-    one over `corpus` in its own index beside the configured one."""
+def build_assistant(index_dir: str | None, corpus: Sequence[str] | None,
+                    configured: Sequence[str | Path] | None = None):
+    """The configured assistant over the configured corpus, or one over `corpus` (else the seeds the
+    questions are about) in an index of its own beside the configured one, so the user's is not touched."""
     from ..api import Assistant
     from ..config import SEEDS, Settings
 
-    if not corpus:
-        settings = Settings()
-        return Assistant(index_dir=index_dir, corpus=configured or settings.corpus or [SEEDS], settings=settings)
+    chosen = configured or Settings().corpus
+    if not corpus and chosen:
+        return Assistant(index_dir=index_dir, corpus=list(chosen))
+    corpus = corpus or [str(SEEDS)]  # the seeds the questions are about, in an index of their own
     for path in corpus:  # before a folder for its index is made
         if not Path(path).expanduser().exists():
             raise CorpusError(f"no such file or folder: {path}")
