@@ -5,8 +5,8 @@ and nothing is read or written until an Assistant is used.
 """
 
 from .api import Assistant
-from .backends import ChatBackend, register_backend
-from .config import AnswerMode, Settings
+from .backends import AnswerMode, ChatBackend, register_backend
+from .config import Settings
 from .errors import (
                      AssistantError,
                      ConfigError,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from . import answer_paths
 from .answer_paths import History
-from .backends import ChatBackend, answer_modes, make_backend
+from .backends import AnswerMode, ChatBackend, answer_modes, make_backend
 from .checks import MAX_STATEMENTS, checked_history, checked_k, checked_text
-from .config import AnswerMode, Settings
+from .config import Settings
 from .errors import ConfigError
 from .grounding import Grounded
 from .index import Index
@@ -99,7 +99,9 @@ class Assistant:
             return AnswerStream(answer_paths.quoted_stream(index, question, history, k))
         started = time.perf_counter()  # the model's load time counts, not the index's opening
         with self._lock:  # two first questions at once (the chat UI) load the model once
-            backend = self._backends.get(mode) or self._backends.setdefault(mode, make_backend(mode, self.settings))
+            if mode not in self._backends:
+                self._backends[mode] = make_backend(mode, self.settings)
+            backend = self._backends[mode]
         return AnswerStream(answer_paths.generated(index, backend, question, history, k,
                                                    self.settings.max_answer_tokens,
                                                    self.settings.max_question_chars, started))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -26,15 +25,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"  # the example articles of a checkout: a corpus to name, never read unasked
 MIB = 1024 * 1024
 _GIVEN_ONLY: ContextVar[bool] = ContextVar("settings_from_given_values_only", default=False)
-
-
-class AnswerMode(StrEnum):
-    """How an answer is written: quotes only, the bundled local model, or an OpenAI-compatible server.
-    Further model backends can be registered (assistant.backends) and are named by their own string."""
-
-    EXTRACTIVE = "extractive"
-    LOCAL = "local"
-    OPENAI = "openai"
 
 
 def default_index_dir() -> Path:

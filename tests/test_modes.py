@@ -116,11 +116,8 @@ def test_the_openai_mode_without_a_server_is_a_config_error(seed_assistant):
 
 def _evidence_for(assistant, question, k=5):
     """The evidence sentences for the question, and as the prompt shows them."""
-    from assistant.evidence import speaker_of
-    from assistant.prompts import Evidence
-
-    evidence = assistant.evidence(question, k)
-    return evidence, [Evidence.of(p, assistant.document(p.doc_id).published, speaker_of(p)) for p in evidence]
+    index = assistant.index
+    return index.evidence(index.rank(question, assistant.retrieve(question, k)))
 
 
 def test_the_model_reads_numbered_evidence_sentences_delimited_as_data(seed_assistant):

@@ -8,6 +8,7 @@ is one call away: `register_backend("mine", lambda settings: MyChat(settings))`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .base import ChatBackend, Messages, complete
@@ -15,23 +16,33 @@ from .base import ChatBackend, Messages, complete
 if TYPE_CHECKING:
     from ..config import Settings
 
-__all__ = ["BackendFactory", "ChatBackend", "Messages", "answer_modes", "complete", "make_backend",
+__all__ = ["AnswerMode", "BackendFactory", "ChatBackend", "Messages", "answer_modes", "complete", "make_backend",
            "register_backend"]
 
 BackendFactory = Callable[["Settings"], ChatBackend]
-EXTRACTIVE = "extractive"  # quotes only: no backend, always there
+
+
+class AnswerMode(StrEnum):
+    """How an answer is written: quotes only (no backend, always there), the bundled local model, or an
+    OpenAI-compatible server. Registered backends are modes named by their own string."""
+
+    EXTRACTIVE = "extractive"
+    LOCAL = "local"
+    OPENAI = "openai"
+
+
 _REGISTRY: dict[str, BackendFactory] = {}
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
     """Make `factory(settings)` the backend of mode `name` (replacing one of that name)."""
-    if not name or name == EXTRACTIVE:
+    if not name or name == AnswerMode.EXTRACTIVE:
         raise ValueError(f"a backend cannot be called {name!r}")
-    _REGISTRY[name] = factory
+    _REGISTRY[str(name)] = factory
 
 
 def answer_modes() -> tuple[str, ...]:
-    return (EXTRACTIVE, *_REGISTRY)
+    return (AnswerMode.EXTRACTIVE.value, *_REGISTRY)
 
 
 def make_backend(mode: str, settings: Settings) -> ChatBackend:
@@ -52,5 +63,5 @@ def _openai(settings: Settings) -> ChatBackend:
     return OpenAIChat(settings)
 
 
-register_backend("local", _local)
-register_backend("openai", _openai)
+register_backend(AnswerMode.LOCAL, _local)
+register_backend(AnswerMode.OPENAI, _openai)

@@ -36,14 +36,15 @@ def build_assistant(index_dir: str | None, corpus: Sequence[str] | None,
     from ..api import Assistant
     from ..config import SEEDS, Settings
 
-    chosen = configured or Settings().corpus
+    settings = Settings()
+    chosen = configured or settings.corpus
     if not corpus and chosen:
-        return Assistant(index_dir=index_dir, corpus=list(chosen))
+        return Assistant(index_dir=index_dir, corpus=list(chosen), settings=settings)
     corpus = corpus or [str(SEEDS)]  # the seeds the questions are about, in an index of their own
     for path in corpus:  # before a folder for its index is made
         if not Path(path).expanduser().exists():
             raise CorpusError(f"no such file or folder: {path}")
-    base = Path(index_dir) if index_dir else Settings.from_env().index_dir
+    base = Path(index_dir) if index_dir else settings.index_dir
     return Assistant(index_dir=corpus_index_dir(base, corpus), corpus=list(corpus))
 
 

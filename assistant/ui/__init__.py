@@ -11,7 +11,7 @@ gradio is imported inside functions: `assistant ask` should not pay its 3-5 s im
 """
 
 from .app import CHAT_CONCURRENCY, DEFAULT_HOST, DEFAULT_PORT, EXAMPLES, build_app, is_loopback, serve
-from .chat import Message, answer_stream, chat_turn
+from .chat import Message, chat_turn
 from .cli import add_chat_command, cmd_chat
 from .render import (
     CONTEXT_CHARS,
@@ -37,7 +37,7 @@ from .who_said import speaker_choices, who_said
 
 __all__ = [
     "ARTICLE_COLUMNS", "CHAT_CONCURRENCY", "CONTEXT_CHARS", "DEFAULT_HOST", "DEFAULT_PORT", "EXAMPLES",
-    "MAX_UPLOAD_STEM", "Message", "UPLOADS_FOLDER", "add_chat_command", "answer_stream", "article_rows",
+    "MAX_UPLOAD_STEM", "Message", "UPLOADS_FOLDER", "add_chat_command", "article_rows",
     "build_app", "chat_turn", "cmd_chat", "escape", "highlight", "ingest_uploads", "is_loopback",
     "passage_window", "render_answer", "render_error", "render_ingest_report", "render_statements",
     "render_status", "safe_upload_name", "save_upload", "serve", "speaker_choices", "who_said",

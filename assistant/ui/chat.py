@@ -8,12 +8,11 @@ other's history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from contextlib import closing
 from typing import TYPE_CHECKING
 
 from ..errors import AssistantError
-from ..types import Answer
 from .render import render_answer, render_error, render_pending, render_question
 
 if TYPE_CHECKING:
@@ -22,21 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]  # {"role": ..., "content": ...}
-
-
-def answer_stream(assistant: Assistant, question: str,
-                  history: Sequence[Message]) -> Generator[str | Answer, None, None]:
-    """Text deltas as the answer is written, then the final Answer.
-
-    The only place that knows the shape of `Assistant.stream()`, so a change to it is made here.
-    Closing this (the user left) closes the stream, so the model stops writing.
-    """
-    stream = assistant.stream(question, history=list(history))
-    try:
-        yield from stream
-        yield stream.answer
-    finally:
-        stream.close()
 
 
 def chat_turn(assistant: Assistant, question: str, messages: list[Message],
@@ -55,18 +39,14 @@ def chat_turn(assistant: Assistant, question: str, messages: list[Message],
 
     yield shown(render_pending("")), history, ""
     try:
-        text = ""
-        with closing(answer_stream(assistant, question, history)) as items:
-            for item in items:
-                if isinstance(item, Answer):
-                    articles = {c.doc_id: assistant.document(c.doc_id) for c in item.citations}
-                    final = render_answer(item, articles)
-                    history = [*history, {"role": "user", "content": question},
-                               {"role": "assistant", "content": item.text}]
-                else:
-                    text += item
-                    yield shown(render_pending(text)), history, ""
-        yield shown(final), history, ""
+        # Closed when the user leaves half-way (this generator is closed): the model stops writing.
+        with closing(assistant.stream(question, history=list(history))) as stream:
+            for _ in stream:
+                yield shown(render_pending(stream.text)), history, ""
+            answer = stream.answer
+        articles = {c.doc_id: assistant.document(c.doc_id) for c in answer.citations}
+        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        yield shown(render_answer(answer, articles)), history, ""
     except AssistantError as e:
         yield shown(render_error(str(e))), history, question
     except Exception as e:  # noqa: BLE001 - a user sees one line; the traceback goes to the server log
