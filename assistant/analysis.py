@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .types import Article, Sentence
 
-VERSION = "2"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
+VERSION = "3"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
 
 _WORD = re.compile(r"\w\w+|\d")
 CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")
@@ -141,16 +141,42 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"")
+# Double quotes, or single ones standing apart from words ("Trump's" and "don't" are no quotation).
+_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"|(?<!\w)[‘']([^‘’']{6,}?)[’'](?!\w)")
 
 
 def quoted(question: str) -> list[str]:
-    """What a question puts in quotation marks: “the agenda is not ready” or "not ready yet"."""
-    return [a or b for a, b in _QUOTED.findall(question)]
+    """What a question puts in quotation marks: “the agenda is not ready”, "not ready yet" or 'worked'."""
+    return [next(g for g in groups if g) for groups in _QUOTED.findall(question)]
 
 
 def ascii_folded(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+# --- quotations ---------------------------------------------------------------------------------
+
+QUOTE_MARK = re.compile(r"[“”\"]")
+
+
+def starts_quote(sentence: str) -> bool:
+    return sentence.lstrip()[:1] in "“\"‘"
+
+
+def quoted_at_start(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """For each sentence, whether it starts inside a quotation. A paragraph that does not open with a
+    quotation mark closes whatever the last one left open (a missing closing mark stops there)."""
+    flags, open_, at = [], False, 0
+    for s, e in spans:
+        gap = text[at:s]
+        if "\n" in gap and open_ and not starts_quote(text[s:e]):
+            open_ = False
+        flags.append(open_)
+        for m in QUOTE_MARK.finditer(text, s, e):
+            ch = m.group()
+            open_ = True if ch == "“" else False if ch == "”" else not open_
+        at = e
+    return flags
 
 
 # --- the analysis of an article -----------------------------------------------------------------
@@ -163,11 +189,16 @@ def analyse(articles: Sequence[Article], spans: Sequence[Sequence[tuple[int, int
     from .attribution import attribute_statements
 
     spans = [sentence_spans(a.text) for a in articles] if spans is None else spans
-    said = attribute_statements(articles, spans) if attribute else [{} for _ in articles]
+    inside = [quoted_at_start(a.text, sentences) for a, sentences in zip(articles, spans)]
+    said = attribute_statements(articles, spans, inside) if attribute else [{} for _ in articles]
     analysed = []
-    for article, sentences, found in zip(articles, spans, said):
+    for article, sentences, found, flags in zip(articles, spans, said, inside):
         opening = _OpeningNames(article.text, sentences)
-        analysed.append(tuple(_sentence(article.text, s, e, found.get((s, e), ()), opening) for s, e in sentences))
+        previous_end = [0] + [e for _, e in sentences[:-1]]
+        analysed.append(tuple(
+            _sentence(article.text, s, e, found.get((s, e), ()), opening,
+                      continues=flag and "\n" not in article.text[before:s])
+            for (s, e), flag, before in zip(sentences, flags, previous_end)))
     return analysed
 
 
@@ -185,12 +216,12 @@ class _OpeningNames:
         return word in self.names or (lowered not in self.lower and lowered not in stopwords())
 
 
-def _sentence(text: str, start: int, end: int, said, opening_name: _OpeningNames) -> Sentence:
+def _sentence(text: str, start: int, end: int, said, opening_name: _OpeningNames, continues: bool) -> Sentence:
     words = capitalised(text[start:end])
     inner = capitalised(text[start:end], skip_first=True)
     names = [w for w in words[: len(words) - len(inner)] if opening_name(w)] + inner
     return Sentence(start=start, end=end, names=tuple(dict.fromkeys(names)),
-                    numbers=tuple(sorted(numbers(text[start:end]))), said=tuple(said))
+                    numbers=tuple(sorted(numbers(text[start:end]))), said=tuple(said), continues=continues)
 
 
 # --- stored with every chunk (as one metadata string: Chroma keeps flat values) -------------------
@@ -200,7 +231,8 @@ def dump_sentences(sentences: Sequence[Sentence]) -> str:
     import json
 
     return json.dumps([[s.start, s.end, list(s.names), list(s.numbers),
-                        [[a.speaker, a.speaker_name, a.as_written, a.role, a.kind, a.start, a.end] for a in s.said]]
+                        [[a.speaker, a.speaker_name, a.as_written, a.role, a.kind, a.start, a.end] for a in s.said],
+                        int(s.continues)]
                        for s in sentences], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -209,9 +241,10 @@ def load_sentences(raw: str) -> tuple[Sentence, ...]:
 
     from .types import Said
 
+    # Chunks of analysis version 2 have no `continues` (they are rewritten by the next ingest).
     return tuple(Sentence(start=s, end=e, names=tuple(names), numbers=tuple(nums),
-                          said=tuple(Said(*fields) for fields in said))
-                 for s, e, names, nums, said in json.loads(raw))
+                          said=tuple(Said(*fields) for fields in said), continues=bool(rest and rest[0]))
+                 for s, e, names, nums, said, *rest in json.loads(raw))
 
 
 _LEANS_BACK = re.compile(r"^\W*(?:he|she|it|they|this|that|these|those|the move|the decision|the meeting|"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .analysis import CAPITALISED, amounts, coverage, normalise, quoted, stopwords, terms
+from .analysis import CAPITALISED, amounts, coverage, normalise, quoted, starts_quote, stopwords, terms
 from .asked import asked_manner, asks_who_said, speaker_asked
 from .catalogue import Catalogue
 from .citations import make_citation
@@ -33,6 +33,7 @@ REFUSAL = "The articles don't say."
 # see docs/answer-modes.md#extractive-answers-and-refusal.
 MIN_SCORE = 0.22  # balanced accuracy 0.71 on the calibration set: 92% answered, 50% refused
 MAX_SENTENCES = 2
+QUOTATION_CHARS = 600  # a chosen sentence is quoted with the rest of its quotation up to this length
 EXTRA_SENTENCE_RATIO = 0.95  # a second sentence must score this close to the best one
 CONTEXT_SENTENCES = 2  # earlier sentences that can supply the speaker of "He said ..."
 SEMANTIC_WEIGHT = 0.5
@@ -176,6 +177,8 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
             context = {t for said in sentence.said for t in terms(said.speaker_name)}
             for before in inside[max(0, i - CONTEXT_SENTENCES) : i]:
                 context |= set(terms(passage.quote(before.start, before.end)))
+            for part in passage.quotation(sentence):  # the rest of its quotation says the same thing on
+                context |= set(terms(passage.quote(part.start, part.end)))
             candidates.append((passage, sentence, rank, context))
     if not candidates:
         return []
@@ -266,6 +269,17 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         return refused(f"The articles mention {asked.name} but quote nothing from {asked.name}.")
     scored = score_sentences(question, passages, embedder, keyword, speakers, anyone=who,
                              about=asked.about if asked and asked.strict else "")
+    # "Why did X call it 'almost foolhardy'?": only X's words holding what the question quotes answer it
+    # (X named by a role only when the role finds a speaker).
+    if asked and asked.asserts and (asked.strict or speakers) and (phrases := quoted(question)):
+        said_it = [s for s in scored if all(_says(s, p) for p in phrases)]
+        if not any(s.by_speaker for s in said_it):
+            words = " and ".join(f"“{p}”" for p in phrases)
+            others = [said.speaker for s in said_it for said in s.sentence.said if said.speaker != "unnamed"]
+            known = keyword.speakers(others[0]) if others else []
+            who_did = f" The articles quote {known[0].name if known else others[0]} saying so." if others else ""
+            return refused(f"The articles do not quote {asked.name} saying {words}.{who_did}", scored)
+        scored = [s for s in said_it if s.by_speaker]
     if asked and asked.strict:
         scored = [s for s in scored if s.by_speaker and s.about >= ABOUT_MIN_COVERAGE]
         if not scored or scored[0].score < MIN_SCORE:
@@ -281,11 +295,68 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     return Ranking(question, tuple(scored), None, who)
 
 
+def _says(scored: ScoredSentence, phrase: str) -> bool:
+    """Whether the sentence, or the quotation it is part of, holds the words (as normalised)."""
+    passage = scored.passage
+    text = " ".join(passage.quote(p.start, p.end) for p in passage.quotation(scored.sentence)
+                    if passage.start <= p.start and p.end <= passage.end)
+    return normalise(phrase).strip(" .,!?'\"") in normalise(text)
+
+
 def _holds(kind: str, scored: ScoredSentence, question_terms: set[str]) -> bool:
     """Whether a sentence holds what the question asks for: an amount, a date or a time."""
     if kind == "number":
         return bool(amounts(scored.text))
     return has_answer_type(kind, scored.sentence, scored.text, question_terms)
+
+
+def quotation_of(scored: ScoredSentence, passages: Sequence[Passage]) -> tuple[Passage, list[Sentence]]:
+    """The whole quotation a chosen sentence is part of (“We also want the Tomahawks. We don’t want to
+    give away things ...,” he said.), so that no answer quotes half of one, and the quotation that
+    follows it in the same paragraph by the same speaker: news writing gives the gist, then the words
+    ("Zelenskiy underlined how difficult the ceasefire effort has been. “We want this. Putin doesn’t want
+    it,” he said."). Chunks overlap, so a quotation that crosses the end of one is read on in the
+    retrieved chunks that continue it; the passage returned holds it all. The sentence alone when the
+    whole is longer than QUOTATION_CHARS."""
+    passage = _widened(scored.passage, passages)
+    parts = passage.quotation(scored.sentence)
+    speakers = {said.speaker for part in parts for said in part.said} - {"unnamed"}
+    while speakers:
+        following = next((s for s in passage.sentences if s.start >= parts[-1].end), None)
+        if (following is None or "\n" in passage.quote(parts[-1].end, following.start)
+                or not starts_quote(passage.quote(following.start, following.end))
+                or not speakers & {said.speaker for said in following.said}):
+            break
+        parts = parts + passage.quotation(following)
+    if parts[-1].end - parts[0].start > QUOTATION_CHARS:
+        parts = passage.quotation(scored.sentence)
+        if parts[-1].end - parts[0].start > QUOTATION_CHARS:
+            return scored.passage, [scored.sentence]
+    return passage, parts
+
+
+def _widened(passage: Passage, passages: Sequence[Passage]) -> Passage:
+    """The passage joined with the retrieved passages of its article that overlap it (the article's own
+    text either way), keeping only the sentences wholly inside."""
+    mine = sorted((p for p in passages if p.doc_id == passage.doc_id), key=lambda p: p.start)
+    joined = passage
+    for other in mine:
+        if other.start <= joined.start and other.end >= joined.end:
+            joined = other
+        elif other.start <= joined.end and other.end > joined.end:
+            joined = replace(joined, end=other.end, text=joined.text + other.quote(joined.end, other.end))
+        elif other.end >= joined.start and other.start < joined.start:
+            joined = replace(joined, start=other.start, text=other.quote(other.start, joined.start) + joined.text)
+        else:
+            continue
+        joined = replace(joined, sentences=_merged(joined.sentences, other.sentences))
+    inside = tuple(s for s in joined.sentences if joined.start <= s.start and s.end <= joined.end)
+    return replace(joined, sentences=inside)
+
+
+def _merged(*groups: Sequence[Sentence]) -> tuple[Sentence, ...]:
+    by_start = {s.start: s for group in groups for s in group}
+    return tuple(by_start[k] for k in sorted(by_start))
 
 
 def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Catalogue) -> Answer:
@@ -304,8 +375,15 @@ def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Ca
     if len({c.passage.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
 
-    citations = [make_citation(number, c.passage, c.start, c.end) for number, c in enumerate(chosen, 1)]
+    quoted: list[tuple[ScoredSentence, Passage, int, int]] = []
+    for c in chosen:
+        holder, parts = quotation_of(c, passages)
+        start, end = parts[0].start, parts[-1].end
+        if any(holder.doc_id == p.doc_id and start < e and s < end for _, p, s, e in quoted):
+            continue  # the same quotation as a sentence already chosen
+        quoted.append((c, holder, start, end))
+    citations = [make_citation(n, holder, start, end) for n, (_, holder, start, end) in enumerate(quoted, 1)]
     text = " ".join(f"{_speaker_shown(c.sentence, cited.quote, keyword, ranking.who)}{cited.quote} [{cited.number}]"
-                    for c, cited in zip(chosen, citations))
+                    for (c, _, _, _), cited in zip(quoted, citations))
     return Answer(question=question, text=text, citations=tuple(citations), mode="extractive",
                   passages=tuple(passages))

@@ -41,12 +41,16 @@ _ASKING = [(re.compile(p), strict, re.compile(rf"\b(?:{about})\s+(?P<about>[^?]+
     (rf"\b[Ww]hat (?:was|is|were|are) {_NAME}['’]s? (?:view|position|reaction|response|message|warning|claim|"
      r"argument|assessment|explanation|answer|stance|comment|remark|point)", True,
      "about|on|regarding|concerning|of|to"),
-    (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|think|claim|warn|argue|believe|insist|call)\b", True,
+    (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|think|claim|warn|argue|believe|insist|call|tell|"
+     r"describe|write|post)\b", True,
      "about|on|regarding|concerning|of"),
     (rf"\b[Ww]hat (?:reason|explanation|warning) did {_NAME} give\b", True, "about|on|regarding|concerning|of"),
     # "Did X share Y's view that ...": X's own words on what follows "that".
     (rf"\b[Dd](?:id|oes|o) {_NAME} {_SELF}(?:share|(?:dis)?agree with|accept|dispute)\b", True, "that|about|on"),
 )]
+# "Why did X say/call ...": the question takes it as given that X said what follows.
+_ASSERTS = re.compile(rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|call|tell|claim|argue|insist|"
+                      r"describe|warn|write|post)\b")
 # "Who warned that ...?", "Which expert called ...": the question asks for a speaker.
 _WHO_SAID = re.compile(r"^\s*(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+ly\s+)?(?:"
                        + "|".join(sorted(REPORTING_FORMS, key=len, reverse=True)) + r")\b")
@@ -59,6 +63,8 @@ class AskedSpeaker:
     # "what did X say": only X's words answer; not for "according to X" (also "in X's account") nor for X
     # named by a role ("the Russian foreign minister": whoever the articles describe so comes first)
     strict: bool
+    # "Why did X call it 'almost foolhardy'?": the question says X said the words it quotes
+    asserts: bool = False
 
 
 def speaker_asked(question: str) -> AskedSpeaker | None:
@@ -72,7 +78,8 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
                 return None
             about = about_words.search(question[m.end():])
             role = not re.fullmatch(_PERSON, written)
-            return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role)
+            return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role,
+                                asserts=bool(_ASSERTS.search(question)))
     return None
 
 

@@ -66,6 +66,9 @@ class Sentence(_Serialisable):
     names: tuple[str, ...] = ()  # capitalised names as written, the sentence's first word only when a name
     numbers: tuple[str, ...] = ()  # as digits: "two" is "2", "1,200" is "1200"
     said: tuple[Said, ...] = ()
+    # Starts inside a quotation the sentence before opened, in the same paragraph: the two are one
+    # quotation (“We want this. Putin doesn’t want it,” he said.), quoted and read together.
+    continues: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,21 @@ class Passage(Chunk):
         """The analysed sentence just before this one (which may start before the passage does)."""
         earlier = [s for s in self.sentences if s.end <= sentence.start]
         return earlier[-1] if earlier else None
+
+    def quotation(self, sentence: Sentence) -> list[Sentence]:
+        """The analysed sentences that make one quotation with this one (see `Sentence.continues`), in
+        reading order; just the sentence when it stands alone. They may run past the passage's ends."""
+        inside = list(self.sentences)
+        at = next((i for i, s in enumerate(inside) if s.start == sentence.start), None)
+        if at is None:
+            return [sentence]
+        first = at
+        while first > 0 and inside[first].continues:
+            first -= 1
+        last = at
+        while last + 1 < len(inside) and inside[last + 1].continues:
+            last += 1
+        return inside[first : last + 1]
 
     def quote(self, start: int, end: int) -> str:
         return self.text[start - self.start : end - self.start]

@@ -15,11 +15,10 @@ import time
 from pathlib import Path
 
 from assistant import corpus
-from assistant.analysis import analyse, sentence_spans
-from assistant.attribution import nlp
+from assistant.analysis import analyse, quoted_at_start, sentence_spans
+from assistant.attribution import nlp, reports_outside_quotes
 from assistant.evaluation.statements import load_statement_labels, score_statements
 from assistant.evaluation.tables import fmt
-from assistant.reporting import REPORTING_CUE
 from assistant.types import Article
 
 HERE = Path(__file__).resolve().parent
@@ -44,7 +43,11 @@ def measure(folders: list[Path], labels_path: Path) -> dict:
     found = {(a.doc_id, s.start): [x.speaker for x in s.said] for a, sentences in zip(articles, analysed)
              for s in sentences if s.said}
     characters = sum(len(a.text) for a in articles)
-    parsed = sum(e - s for a in articles for s, e in sentence_spans(a.text) if REPORTING_CUE.search(a.text, s, e))
+    parsed = 0
+    for a in articles:
+        spans = sentence_spans(a.text)
+        parsed += sum(e - s for (s, e), inside in zip(spans, quoted_at_start(a.text, spans))
+                      if reports_outside_quotes(a.text[s:e], inside))
     return {**score_statements(labels, found), "characters": characters, "seconds": seconds,
             "characters_per_s": characters / seconds, "share_parsed": parsed / characters}
 

@@ -118,3 +118,51 @@ def test_an_amount_is_not_a_day_an_ordinal_or_the_word_one():
     assert amounts("They met on the 18th, after one meeting and a second summit.") == set()
     assert amounts("control of 22% of Ukraine") == {"22"} and amounts("thousands of drones") == {"thousands"}
     assert amounts("a three-hour meeting") == {"3"}
+
+
+BRIDGE = ("Tarn bridge reopens\n"
+          "The old bridge in Tarn reopened on Monday after three years of repairs.\n"
+          "Mayor Ana Ruiz stressed how long the town had waited. “We waited three years. The river would not "
+          "wait for us,” she said. “Next spring we start on the ferry landing.”\n"
+          "Traffic was slow on the first morning, and the bus company said its timetable would return to normal.\n")
+
+
+def _bridge_assistant(tmp_path, **settings) -> Assistant:
+    from assistant import Settings
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "tarn.txt").write_text(BRIDGE, encoding="utf-8")
+    return Assistant(index_dir=tmp_path / "index", corpus=[folder], settings=Settings(**settings))
+
+
+def test_an_answer_quotes_a_quotation_whole_with_the_words_that_follow_the_gist(tmp_path):
+    """A quotation the sentence splitter cuts in two is quoted whole, and the speaker's quotation right
+    after a paraphrase of them comes with it: never half a quotation, never the gist without the words."""
+    assistant = _bridge_assistant(tmp_path)
+    answer = assistant.ask("How did Ana Ruiz explain the wait for the bridge?", mode="extractive")
+    assert not answer.refused
+    quote = answer.citations[0].quote
+    assert quote.startswith("Mayor Ana Ruiz stressed") and "The river would not wait for us,” she said." in quote
+    assert "ferry landing" in quote  # her next quotation in the same paragraph
+    assert "Traffic" not in quote  # the next paragraph is someone else's
+    assert_citations_verbatim(assistant, answer)
+
+
+def test_a_quotation_crossing_the_end_of_a_chunk_is_quoted_whole(tmp_path):
+    """Chunks overlap but need not hold a whole quotation: the answer reads on in the chunk that continues it."""
+    assistant = _bridge_assistant(tmp_path, chunk_tokens=24, chunk_overlap_tokens=16)
+    question = "What did Ana Ruiz say about the river?"
+    chunks = assistant.retrieve(question, k=10)
+    assert not any("We waited three years" in c.text and "ferry landing" in c.text for c in chunks)
+    answer = assistant.ask(question, mode="extractive")
+    assert any("“We waited three years. The river would not wait for us,” she said. “Next spring we start on the "
+               "ferry landing.”" in c.quote for c in answer.citations), answer.text
+    assert_citations_verbatim(assistant, answer)
+
+
+def test_the_model_reads_every_sentence_of_a_quotation_it_is_given_part_of(tmp_path):
+    assistant = _bridge_assistant(tmp_path, chunk_tokens=24, chunk_overlap_tokens=16)
+    texts = [e.text for e in assistant.evidence("What did Ana Ruiz say about the river?")]
+    assert {"“We waited three years.", "The river would not wait for us,” she said."} <= set(texts), texts
+    assert texts.index("“We waited three years.") + 1 == texts.index("The river would not wait for us,” she said.")

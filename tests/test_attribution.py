@@ -280,3 +280,27 @@ def test_an_index_analysed_by_an_older_version_is_analysed_again(seed_index, tmp
     from assistant.analysis import VERSION
 
     assert {m["analysis"] for m in collection.get(include=["metadatas"])["metadatas"]} == {VERSION}
+
+
+def test_the_sentences_of_one_quotation_are_marked_as_one_within_a_paragraph():
+    text = ("Tarn bridge\nRuiz spoke on Monday. “We waited three years. The river would not wait,” she said.\n"
+            "“It was hard.\nTraffic was slow.")
+    article = Article(doc_id="t", title="Tarn bridge", text=text)
+    continues = [(text[s.start:s.end], s.continues) for s in analyse([article])[0]]
+    assert continues == [("Tarn bridge", False), ("Ruiz spoke on Monday.", False), ("“We waited three years.", False),
+                         ("The river would not wait,” she said.", True), ("“It was hard.", False),
+                         ("Traffic was slow.", False)]
+
+
+def test_words_a_question_puts_in_the_wrong_mouth_are_refused_naming_who_said_them(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "tarn.txt").write_text(
+        "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three years. The "
+        "river would not wait for us,” she said.\nEngineer Tom Lee said the steel had come from Spain.\n",
+        encoding="utf-8")
+    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    wrong = assistant.ask("Why did Tom Lee say 'the river would not wait'?", mode="extractive")
+    assert wrong.refused and "do not quote" in wrong.text and "Ana Ruiz saying so" in wrong.text, wrong.text
+    right = assistant.ask("Why did Ana Ruiz say 'the river would not wait'?", mode="extractive")
+    assert not right.refused and "The river would not wait for us" in right.text, right.text

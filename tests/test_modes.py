@@ -297,6 +297,20 @@ def test_a_question_without_evidence_is_refused_without_calling_the_model(model_
     assert backend.prompts == []
 
 
+def test_who_said_it_is_answered_with_the_speaker_found_at_ingest_without_calling_the_model(
+        tmp_path, backend, scripted):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "tarn.txt").write_text("Tarn bridge reopens\nThe bridge reopened on Monday. “We waited three years. "
+                                     "The river would not wait for us,” Mayor Ana Ruiz said.\n", encoding="utf-8")
+    scripted("The mayor said it. [1]")  # what a small model writes: no name
+    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder], backend=backend)
+    answer = assistant.ask("Who said “the river would not wait for us”?", mode="local")
+    assert not answer.refused and "Ana Ruiz" in answer.text and answer.model is None, answer.text
+    assert "The river would not wait for us" in answer.citations[0].quote
+    assert backend.prompts == []
+
+
 def test_the_model_saying_the_articles_do_not_say_is_a_refusal(model_assistant, scripted):
     scripted("The articles don't say.")
     answer = model_assistant.ask("What did Lavrov say about the weather in Moscow?", mode="local")
