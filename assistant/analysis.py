@@ -142,7 +142,7 @@ def normalise(text: str) -> str:
 
 
 # Double quotes, or single ones standing apart from words ("Trump's" and "don't" are no quotation).
-_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"|(?<!\w)[‘']([^‘’']{6,}?)[’'](?!\w)")
+_QUOTED = re.compile(r"“([^”]{6,})”|\"([^\"]{6,})\"|(?<!\w)[‘']((?:[^‘’']|(?<=\w)[’'](?=\w)){6,}?)[’'](?!\w)")
 
 
 def quoted(question: str) -> list[str]:
@@ -241,10 +241,9 @@ def load_sentences(raw: str) -> tuple[Sentence, ...]:
 
     from .types import Said
 
-    # Chunks of analysis version 2 have no `continues` (they are rewritten by the next ingest).
     return tuple(Sentence(start=s, end=e, names=tuple(names), numbers=tuple(nums),
-                          said=tuple(Said(*fields) for fields in said), continues=bool(rest and rest[0]))
-                 for s, e, names, nums, said, *rest in json.loads(raw))
+                          said=tuple(Said(*fields) for fields in said), continues=bool(continues))
+                 for s, e, names, nums, said, continues in json.loads(raw))
 
 
 _LEANS_BACK = re.compile(r"^\W*(?:he|she|it|they|this|that|these|those|the move|the decision|the meeting|"

@@ -62,6 +62,7 @@ _QUESTION_WORDS = {
 # What kind of answer a question expects, and what a sentence holding one looks like.
 ANSWER_TYPE_BONUS = 0.1
 ROLE_WORDS = 6  # a longer description ("a Cold War historian and professor at ...") is left to the quote
+_WORDS = re.compile(r"\w+(?:'\w+)*")
 QUOTED_BONUS = 0.5  # a sentence holding what the question quotes: it is the one asked about
 _EXPECTS = {
     "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b"
@@ -178,7 +179,8 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
             for before in inside[max(0, i - CONTEXT_SENTENCES) : i]:
                 context |= set(terms(passage.quote(before.start, before.end)))
             for part in passage.quotation(sentence):  # the rest of its quotation says the same thing on
-                context |= set(terms(passage.quote(part.start, part.end)))
+                if passage.start <= part.start and part.end <= passage.end:
+                    context |= set(terms(passage.quote(part.start, part.end)))
             candidates.append((passage, sentence, rank, context))
     if not candidates:
         return []
@@ -249,6 +251,7 @@ class Ranking:
     scored: tuple[ScoredSentence, ...]  # for "what did X say", only X's statements on the subject
     refusal: str | None  # the reason no sentence answers, shown after REFUSAL
     who: bool  # "who said ...": the answer names the speaker
+    passages: tuple[Passage, ...] = ()  # what was retrieved: a quotation may run on into another of them
 
 
 def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Ranking:
@@ -259,7 +262,7 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     who = asked is None and asks_who_said(question)
 
     def refused(reason: str, scored: Sequence[ScoredSentence] = ()) -> Ranking:
-        return Ranking(question, tuple(scored), reason, who)
+        return Ranking(question, tuple(scored), reason, who, tuple(passages))
 
     missing = unknown_entities(question, keyword)
     if missing:
@@ -270,16 +273,18 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     scored = score_sentences(question, passages, embedder, keyword, speakers, anyone=who,
                              about=asked.about if asked and asked.strict else "")
     # "Why did X call it 'almost foolhardy'?": only X's words holding what the question quotes answer it
-    # (X named by a role only when the role finds a speaker).
+    # (X named by a role only when the role finds a speaker). Refused only when someone else said them: a
+    # misquote, or words outside the retrieved passages, prove nothing.
     if asked and asked.asserts and (asked.strict or speakers) and (phrases := quoted(question)):
         said_it = [s for s in scored if all(_says(s, p) for p in phrases)]
-        if not any(s.by_speaker for s in said_it):
+        others = [said.speaker for s in said_it for said in s.sentence.said if said.speaker != "unnamed"]
+        if others and not any(s.by_speaker for s in said_it):
             words = " and ".join(f"“{p}”" for p in phrases)
-            others = [said.speaker for s in said_it for said in s.sentence.said if said.speaker != "unnamed"]
-            known = keyword.speakers(others[0]) if others else []
-            who_did = f" The articles quote {known[0].name if known else others[0]} saying so." if others else ""
-            return refused(f"The articles do not quote {asked.name} saying {words}.{who_did}", scored)
-        scored = [s for s in said_it if s.by_speaker]
+            known = keyword.speakers(others[0])
+            return refused(f"The articles do not quote {asked.name} saying {words}. The articles quote "
+                           f"{known[0].name if known else others[0]} saying so.", scored)
+        if any(s.by_speaker for s in said_it):
+            scored = [s for s in said_it if s.by_speaker]
     if asked and asked.strict:
         scored = [s for s in scored if s.by_speaker and s.about >= ABOUT_MIN_COVERAGE]
         if not scored or scored[0].score < MIN_SCORE:
@@ -292,15 +297,18 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         if asks.search(question) and not any(_holds(kind, s, question_terms) for s in scored[:GATE_SENTENCES]):
             what = "number" if kind == "number" else "date or time"
             return refused(f"No passage in the indexed articles gives the {what} asked for.", scored)
-    return Ranking(question, tuple(scored), None, who)
+    return Ranking(question, tuple(scored), None, who, tuple(passages))
 
 
 def _says(scored: ScoredSentence, phrase: str) -> bool:
-    """Whether the sentence, or the quotation it is part of, holds the words (as normalised)."""
+    """Whether the sentence, or the quotation it is part of, holds the words in that order, punctuation
+    aside; each stretch between ellipses on its own ('we waited … for us')."""
     passage = scored.passage
     text = " ".join(passage.quote(p.start, p.end) for p in passage.quotation(scored.sentence)
                     if passage.start <= p.start and p.end <= passage.end)
-    return normalise(phrase).strip(" .,!?'\"") in normalise(text)
+    words = f" {' '.join(_WORDS.findall(normalise(text)))} "
+    return all(f" {' '.join(_WORDS.findall(part))} " in words
+               for part in re.split(r"…|\.\.\.", normalise(phrase)) if _WORDS.search(part))
 
 
 def _holds(kind: str, scored: ScoredSentence, question_terms: set[str]) -> bool:
@@ -316,8 +324,8 @@ def quotation_of(scored: ScoredSentence, passages: Sequence[Passage]) -> tuple[P
     follows it in the same paragraph by the same speaker: news writing gives the gist, then the words
     ("Zelenskiy underlined how difficult the ceasefire effort has been. “We want this. Putin doesn’t want
     it,” he said."). Chunks overlap, so a quotation that crosses the end of one is read on in the
-    retrieved chunks that continue it; the passage returned holds it all. The sentence alone when the
-    whole is longer than QUOTATION_CHARS."""
+    retrieved chunks that continue it; the passage returned holds it all. Longer than QUOTATION_CHARS:
+    the quotation without the one that follows; still longer: the sentence alone."""
     passage = _widened(scored.passage, passages)
     parts = passage.quotation(scored.sentence)
     speakers = {said.speaker for part in parts for said in part.said} - {"unnamed"}
@@ -338,18 +346,21 @@ def quotation_of(scored: ScoredSentence, passages: Sequence[Passage]) -> tuple[P
 def _widened(passage: Passage, passages: Sequence[Passage]) -> Passage:
     """The passage joined with the retrieved passages of its article that overlap it (the article's own
     text either way), keeping only the sentences wholly inside."""
-    mine = sorted((p for p in passages if p.doc_id == passage.doc_id), key=lambda p: p.start)
-    joined = passage
-    for other in mine:
-        if other.start <= joined.start and other.end >= joined.end:
-            joined = other
-        elif other.start <= joined.end and other.end > joined.end:
-            joined = replace(joined, end=other.end, text=joined.text + other.quote(joined.end, other.end))
-        elif other.end >= joined.start and other.start < joined.start:
-            joined = replace(joined, start=other.start, text=other.quote(other.start, joined.start) + joined.text)
-        else:
-            continue
-        joined = replace(joined, sentences=_merged(joined.sentences, other.sentences))
+    mine = [p for p in passages if p.doc_id == passage.doc_id]
+    joined, grown = passage, True
+    while grown:  # until no passage overlaps it and reaches further
+        grown = False
+        for other in mine:
+            if other.start <= joined.start and other.end >= joined.end and (other.start, other.end) != (
+                    joined.start, joined.end):
+                joined = replace(joined, start=other.start, end=other.end, text=other.text)
+            elif other.start <= joined.end < other.end and other.start >= joined.start:
+                joined = replace(joined, end=other.end, text=joined.text + other.quote(joined.end, other.end))
+            elif other.start < joined.start <= other.end <= joined.end:
+                joined = replace(joined, start=other.start, text=other.quote(other.start, joined.start) + joined.text)
+            else:
+                continue
+            joined, grown = replace(joined, sentences=_merged(joined.sentences, other.sentences)), True
     inside = tuple(s for s in joined.sentences if joined.start <= s.start and s.end <= joined.end)
     return replace(joined, sentences=inside)
 
@@ -375,15 +386,15 @@ def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Ca
     if len({c.passage.doc_id for c in chosen}) == 1:
         chosen.sort(key=lambda c: c.start)  # one article: quote it in reading order
 
-    quoted: list[tuple[ScoredSentence, Passage, int, int]] = []
+    spans: list[tuple[ScoredSentence, Passage, int, int]] = []
     for c in chosen:
         holder, parts = quotation_of(c, passages)
         start, end = parts[0].start, parts[-1].end
-        if any(holder.doc_id == p.doc_id and start < e and s < end for _, p, s, e in quoted):
+        if any(holder.doc_id == p.doc_id and start < e and s < end for _, p, s, e in spans):
             continue  # the same quotation as a sentence already chosen
-        quoted.append((c, holder, start, end))
-    citations = [make_citation(n, holder, start, end) for n, (_, holder, start, end) in enumerate(quoted, 1)]
+        spans.append((c, holder, start, end))
+    citations = [make_citation(n, holder, start, end) for n, (_, holder, start, end) in enumerate(spans, 1)]
     text = " ".join(f"{_speaker_shown(c.sentence, cited.quote, keyword, ranking.who)}{cited.quote} [{cited.number}]"
-                    for (c, _, _, _), cited in zip(quoted, citations))
+                    for (c, _, _, _), cited in zip(spans, citations))
     return Answer(question=question, text=text, citations=tuple(citations), mode="extractive",
                   passages=tuple(passages))

@@ -79,7 +79,7 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
             about = about_words.search(question[m.end():])
             role = not re.fullmatch(_PERSON, written)
             return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role,
-                                asserts=bool(_ASSERTS.search(question)))
+                                asserts=bool((said := _ASSERTS.search(question)) and said.start() == m.start()))
     return None
 
 

@@ -5,7 +5,7 @@ led by a sentence that merely shares the question's words, so it gets the senten
 puts first (for "what did X say", X's own statements only), each numbered, with its article's
 title and date and, where the analysis knows one, its speaker. A sentence that needs the one before
 it to be understood ("He said ...", "This ...") brings that one along, and a sentence of a quotation
-the rest of it. Each piece of evidence is a
+the rest of it (with the quotation the same speaker goes on with in that paragraph). Each piece of evidence is a
 Passage of its own (one sentence, verbatim, with its offsets), so the number the model cites is a
 sentence, and its citation is that sentence's offsets by construction.
 """
@@ -32,20 +32,22 @@ MIN_EVIDENCE = 3  # even when the budget is spent: one long sentence must not be
 def select_evidence(ranking: Ranking, limit: int = MAX_EVIDENCE, budget: int = EVIDENCE_CHARS) -> list[Passage]:
     """The evidence for the model, best first (on eval/calibration.jsonl the 1.5B model got 11 of 13
     attribution facts so, 10 of 13 with the same sentences grouped by article in reading order)."""
-    passages = list({id(s.passage): s.passage for s in ranking.scored}.values())
     picked: dict[tuple[str, int], tuple[int, Passage, Sentence]] = {}
     used = 0
     for rank, scored in enumerate(ranking.scored):
         if len(picked) >= limit or (used >= budget and len(picked) >= MIN_EVIDENCE):
             break
-        # the sentence with the rest of its quotation, and the one before when it leans on that
-        holder, parts = quotation_of(scored, passages)
-        units = [(holder, part) for part in parts]
+        # the sentence with the rest of its quotation (and the speaker's quotation after it), and the one
+        # before when it leans on that; the sentence alone when all that would not fit
+        holder, parts = quotation_of(scored, ranking.passages)
         before = _before(scored)
+        units = [(holder, part) for part in parts]
         if before is not None and all(before.start != part.start for _, part in units):
             units.insert(0, (scored.passage, before))
         if len(picked) + sum((p.doc_id, s.start) not in picked for p, s in units) > limit:
-            break
+            units = [(scored.passage, scored.sentence)]
+            if len(picked) + ((scored.passage.doc_id, scored.start) not in picked) > limit:
+                break
         for passage, sentence in units:
             key = (passage.doc_id, sentence.start)
             if key not in picked:

@@ -105,7 +105,8 @@ class Passage(Chunk):
 
     def quotation(self, sentence: Sentence) -> list[Sentence]:
         """The analysed sentences that make one quotation with this one (see `Sentence.continues`), in
-        reading order; just the sentence when it stands alone. They may run past the passage's ends."""
+        reading order; just the sentence when it stands alone. Of the sentences stored with the chunk, which
+        include those it cuts at its ends."""
         inside = list(self.sentences)
         at = next((i for i, s in enumerate(inside) if s.start == sentence.start), None)
         if at is None:

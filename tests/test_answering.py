@@ -166,3 +166,15 @@ def test_the_model_reads_every_sentence_of_a_quotation_it_is_given_part_of(tmp_p
     texts = [e.text for e in assistant.evidence("What did Ana Ruiz say about the river?")]
     assert {"“We waited three years.", "The river would not wait for us,” she said."} <= set(texts), texts
     assert texts.index("“We waited three years.") + 1 == texts.index("The river would not wait for us,” she said.")
+
+
+@pytest.mark.parametrize("question, phrases", [
+    ("Why did Zelensky say he had been 'worked' by the best?", ["worked"]),
+    ("Why did she call it ‘it doesn’t work’?", ["it doesn’t work"]),
+    ("Did Zelensky share Trump's view that Putin's war is over?", []),  # apostrophes are no quotation marks
+    ("Who said “we need Tomahawk”?", ["we need Tomahawk"]),
+])
+def test_words_a_question_puts_in_quotation_marks_are_read_as_a_quotation(question, phrases):
+    from assistant.analysis import quoted
+
+    assert quoted(question) == phrases

@@ -304,3 +304,30 @@ def test_words_a_question_puts_in_the_wrong_mouth_are_refused_naming_who_said_th
     assert wrong.refused and "do not quote" in wrong.text and "Ana Ruiz saying so" in wrong.text, wrong.text
     right = assistant.ask("Why did Ana Ruiz say 'the river would not wait'?", mode="extractive")
     assert not right.refused and "The river would not wait for us" in right.text, right.text
+
+
+@pytest.mark.parametrize("sentence, inside, parsed", [
+    ("“I said no to all of it,” the minister told reporters.", False, True),  # "told", outside the quotation
+    ("“I said no to all of it, and I meant it.”", False, False),  # only the quoted person's "said"
+    ("and they said it again.”", True, False),  # the rest of a quotation opened before
+    ("According to the ministry, the talks failed.", False, True),
+])
+def test_only_sentences_with_a_reporting_word_outside_their_quotations_are_parsed(sentence, inside, parsed):
+    from assistant.attribution import reports_outside_quotes
+
+    assert reports_outside_quotes(sentence, inside) is parsed
+
+
+def test_a_misquote_is_not_taken_for_words_in_the_wrong_mouth(tmp_path):
+    """Words nobody in the articles said prove nothing about who said what: answered as usual."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "tarn.txt").write_text(
+        "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three years. The "
+        "river would not wait for us,” she said.\n", encoding="utf-8")
+    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    answer = assistant.ask("Why did Ana Ruiz say 'the river would never wait'?", mode="extractive")
+    assert "do not quote" not in answer.text, answer.text
+    punctuated = assistant.ask("Why did Ana Ruiz say 'we waited three years … the river would not wait'?",
+                               mode="extractive")
+    assert not punctuated.refused and "The river would not wait for us" in punctuated.text, punctuated.text
