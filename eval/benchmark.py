@@ -127,7 +127,6 @@ def measure_ours(size: str, folder: Path, reuse: bool, out: Path) -> None:
     store, catalogue = assistant.index.store, assistant.index.catalogue
     assistant.embedder.embed(["warm-up"])  # models loaded and index open before any clock starts
     nlp()("The parser said it was warm.")
-    warm_up(folder)
     paths = corpus_paths(folder, size, assistant.settings)
     questions = standalone_questions()
     figures: dict = {"size": size}
@@ -158,17 +157,6 @@ def measure_ours(size: str, folder: Path, reuse: bool, out: Path) -> None:
     step("cold_start", lambda: cold_start(folder / "index"))
     step("peak_memory_mb", peak_memory_mb)
     step("disk_mb", lambda: disk_mb(folder / "index"))
-
-
-def warm_up(folder: Path) -> None:
-    """One seed article ingested into a scratch index first: what the first ingest of a process loads
-    (the sentence splitter, stemmer, stop words, the parser's first batch, Chroma's first writes) must
-    not count against the ingest timed first, with who-said-what, and not against the one after it."""
-    scratch = folder / "index-warm-up"
-    shutil.rmtree(scratch, ignore_errors=True)
-    with Assistant(index_dir=scratch, corpus=[]) as warm:
-        warm.ingest([min(SEEDS.glob("*.txt"))])
-    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def full_ingest(assistant: Assistant, paths: list[Path], folder: Path, cached: bool) -> dict:
