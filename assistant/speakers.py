@@ -179,7 +179,8 @@ def _offsets(s: int, e: int, quoted, span) -> dict:
 def unnamed_speaker(sentence: Sentence, text: str) -> Said | None:
     """The named speaker of a sentence whose words do not name them ("“We need Tomahawk,” he said."
     is Zelensky's): the reader must be told who speaks."""
-    named = next((s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name), None)
-    if named is None or named.speaker in {speaker_key(w) for w in capitalised(text)}:
-        return None
-    return named
+    named = [s for s in sentence.said if s.speaker != "unnamed" and s.speaker_name]
+    keys, lowered = {speaker_key(w) for w in capitalised(text)}, text.casefold()
+    if any(s.speaker in keys or s.speaker_name.casefold() in lowered for s in named):
+        return None  # "According to the Ukrainian news agency, Zelensky stated …" names its speakers
+    return named[0] if named else None

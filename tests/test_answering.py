@@ -178,3 +178,16 @@ def test_words_a_question_puts_in_quotation_marks_are_read_as_a_quotation(questi
     from assistant.analysis import quoted
 
     assert quoted(question) == phrases
+
+
+def test_a_quote_that_names_its_speakers_gets_no_speaker_label_before_it(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "tarn.txt").write_text(
+        "Tarn bridge\nAccording to the regional news agency, Mayor Ana Ruiz stated that the bridge would reopen "
+        "in May.\nThe ferry stopped running in June.\n“We waited three years,” she said.\n", encoding="utf-8")
+    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    named = assistant.ask("When did Ana Ruiz say the bridge would reopen?", mode="extractive")
+    assert named.text.startswith("According to the regional news agency, Mayor Ana Ruiz stated"), named.text
+    unnamed = assistant.ask("How long did Ana Ruiz say they waited?", mode="extractive")
+    assert "Ana Ruiz: “We waited three years,” she said." in unnamed.text, unnamed.text  # "she" is told
