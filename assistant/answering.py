@@ -62,7 +62,6 @@ _QUESTION_WORDS = {
 # What kind of answer a question expects, and what a sentence holding one looks like.
 ANSWER_TYPE_BONUS = 0.1
 ROLE_WORDS = 6  # a longer description ("a Cold War historian and professor at ...") is left to the quote
-_WORDS = re.compile(r"\w+(?:'\w+)*")
 QUOTED_BONUS = 0.5  # a sentence holding what the question quotes: it is the one asked about
 _EXPECTS = {
     "number": re.compile(r"\bhow (many|much|long|far|big|large|old)\b"
@@ -178,9 +177,8 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
             context = {t for said in sentence.said for t in terms(said.speaker_name)}
             for before in inside[max(0, i - CONTEXT_SENTENCES) : i]:
                 context |= set(terms(passage.quote(before.start, before.end)))
-            for part in passage.quotation(sentence):  # the rest of its quotation says the same thing on
-                if passage.start <= part.start and part.end <= passage.end:
-                    context |= set(terms(passage.quote(part.start, part.end)))
+            for part in _quotation_inside(passage, sentence):  # the rest of its quotation says the same thing on
+                context |= set(terms(passage.quote(part.start, part.end)))
             candidates.append((passage, sentence, rank, context))
     if not candidates:
         return []
@@ -251,7 +249,7 @@ class Ranking:
     scored: tuple[ScoredSentence, ...]  # for "what did X say", only X's statements on the subject
     refusal: str | None  # the reason no sentence answers, shown after REFUSAL
     who: bool  # "who said ...": the answer names the speaker
-    passages: tuple[Passage, ...] = ()  # what was retrieved: a quotation may run on into another of them
+    passages: tuple[Passage, ...]  # what was retrieved: a quotation may run on into another of them
 
 
 def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Ranking:
@@ -300,12 +298,19 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     return Ranking(question, tuple(scored), None, who, tuple(passages))
 
 
+def _quotation_inside(passage: Passage, sentence: Sentence) -> list[Sentence]:
+    """The sentence's quotation, as far as the passage's own text holds it."""
+    return [p for p in passage.quotation(sentence) if passage.start <= p.start and p.end <= passage.end]
+
+
+_WORDS = re.compile(r"\w+(?:'\w+)*")
+
+
 def _says(scored: ScoredSentence, phrase: str) -> bool:
     """Whether the sentence, or the quotation it is part of, holds the words in that order, punctuation
     aside; each stretch between ellipses on its own ('we waited … for us')."""
     passage = scored.passage
-    text = " ".join(passage.quote(p.start, p.end) for p in passage.quotation(scored.sentence)
-                    if passage.start <= p.start and p.end <= passage.end)
+    text = " ".join(passage.quote(p.start, p.end) for p in _quotation_inside(passage, scored.sentence))
     words = f" {' '.join(_WORDS.findall(normalise(text)))} "
     return all(f" {' '.join(_WORDS.findall(part))} " in words
                for part in re.split(r"…|\.\.\.", normalise(phrase)) if _WORDS.search(part))

@@ -41,16 +41,14 @@ _ASKING = [(re.compile(p), strict, re.compile(rf"\b(?:{about})\s+(?P<about>[^?]+
     (rf"\b[Ww]hat (?:was|is|were|are) {_NAME}['’]s? (?:view|position|reaction|response|message|warning|claim|"
      r"argument|assessment|explanation|answer|stance|comment|remark|point)", True,
      "about|on|regarding|concerning|of|to"),
-    (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|think|claim|warn|argue|believe|insist|call|tell|"
-     r"describe|write|post)\b", True,
+    # "Why did X say/call ...": the question takes it as given that X said what follows (`asserts`).
+    (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:think|believe|(?P<asserts>say|said|claim|warn|argue|insist|"
+     r"call|tell|describe|write|post))\b", True,
      "about|on|regarding|concerning|of"),
     (rf"\b[Ww]hat (?:reason|explanation|warning) did {_NAME} give\b", True, "about|on|regarding|concerning|of"),
     # "Did X share Y's view that ...": X's own words on what follows "that".
     (rf"\b[Dd](?:id|oes|o) {_NAME} {_SELF}(?:share|(?:dis)?agree with|accept|dispute)\b", True, "that|about|on"),
 )]
-# "Why did X say/call ...": the question takes it as given that X said what follows.
-_ASSERTS = re.compile(rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:say|said|call|tell|claim|argue|insist|"
-                      r"describe|warn|write|post)\b")
 # "Who warned that ...?", "Which expert called ...": the question asks for a speaker.
 _WHO_SAID = re.compile(r"^\s*(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+ly\s+)?(?:"
                        + "|".join(sorted(REPORTING_FORMS, key=len, reverse=True)) + r")\b")
@@ -79,7 +77,7 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
             about = about_words.search(question[m.end():])
             role = not re.fullmatch(_PERSON, written)
             return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role,
-                                asserts=bool((said := _ASSERTS.search(question)) and said.start() == m.start()))
+                                asserts=bool(m.groupdict().get("asserts")))
     return None
 
 

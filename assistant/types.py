@@ -107,17 +107,17 @@ class Passage(Chunk):
         """The analysed sentences that make one quotation with this one (see `Sentence.continues`), in
         reading order; just the sentence when it stands alone. Of the sentences stored with the chunk, which
         include those it cuts at its ends."""
-        inside = list(self.sentences)
-        at = next((i for i, s in enumerate(inside) if s.start == sentence.start), None)
+        sentences = self.sentences
+        at = next((i for i, s in enumerate(sentences) if s.start == sentence.start), None)
         if at is None:
             return [sentence]
         first = at
-        while first > 0 and inside[first].continues:
+        while first > 0 and sentences[first].continues:
             first -= 1
         last = at
-        while last + 1 < len(inside) and inside[last + 1].continues:
+        while last + 1 < len(sentences) and sentences[last + 1].continues:
             last += 1
-        return inside[first : last + 1]
+        return list(sentences[first : last + 1])
 
     def quote(self, start: int, end: int) -> str:
         return self.text[start - self.start : end - self.start]

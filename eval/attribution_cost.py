@@ -26,19 +26,25 @@ from assistant import Assistant, Settings  # noqa: E402
 from assistant.attribution import nlp  # noqa: E402
 
 
-def ingest_rate(paths: list[Path], attribute: bool, scratch: Path) -> float:
-    """Chunks/s of ingesting `paths` into a new index at `scratch` (a new path each time: chromadb keeps
-    a client per path for the life of the process)."""
+def timed_ingest(paths: list[Path], attribute: bool, scratch: Path, progress: bool = False) -> tuple[int, float]:
+    """Chunks and seconds of ingesting `paths` into a new index at `scratch`, removed afterwards (a new
+    path each time in one process: chromadb keeps a client per path for the life of the process)."""
+    shutil.rmtree(scratch, ignore_errors=True)
     with Assistant(index_dir=scratch, corpus=[], settings=Settings(attribute=attribute)) as assistant:
         assistant.embedder.embed(["warm-up"])
         assistant.articles()
         started = time.perf_counter()
-        report = assistant.ingest(paths)
-        rate = report.chunks / (time.perf_counter() - started)
+        report = assistant.ingest(paths, progress=progress)
+        seconds = time.perf_counter() - started
     shutil.rmtree(scratch, ignore_errors=True)
     if report.chunks == 0 or report.unchanged:
         raise SystemExit(f"nothing was ingested into {scratch}")
-    return rate
+    return report.chunks, seconds
+
+
+def ingest_rate(paths: list[Path], attribute: bool, scratch: Path) -> float:
+    chunks, seconds = timed_ingest(paths, attribute, scratch)
+    return chunks / seconds
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench_corpus
+from attribution_cost import timed_ingest
 
 from assistant import Assistant
 from assistant.analysis import terms
@@ -174,17 +175,8 @@ def full_ingest(assistant: Assistant, paths: list[Path], folder: Path, cached: b
 def ingest_without_attribution(paths: list[Path], folder: Path) -> dict:
     """The same full ingest with who-said-what turned off (Settings.attribute), into a scratch index:
     what finding the statements costs."""
-    from assistant import Settings
-
-    scratch = folder / "index-without-attribution"
-    shutil.rmtree(scratch, ignore_errors=True)
-    plain = Assistant(index_dir=scratch, corpus=[], settings=Settings(attribute=False))
-    plain.embedder.embed(["warm-up"])
-    plain.articles()
-    seconds, report = timed(plain.ingest, paths, progress=True)
-    plain.close()
-    shutil.rmtree(scratch, ignore_errors=True)
-    return {"chunks": report.chunks, "seconds": seconds, "chunks_per_s": report.chunks / seconds}
+    chunks, seconds = timed_ingest(paths, False, folder / "index-without-attribution", progress=True)
+    return {"chunks": chunks, "seconds": seconds, "chunks_per_s": chunks / seconds}
 
 
 def raw_embedding(assistant: Assistant, paths: list[Path]) -> dict:

@@ -56,6 +56,14 @@ def corpus_dir(tmp_path) -> Path:
     return target
 
 
+def assistant_over(tmp_path: Path, text: str, **kwargs) -> Assistant:
+    """An Assistant over one article of our own (its first line the title), in its own index."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "article.txt").write_text(text, encoding="utf-8")
+    return Assistant(index_dir=tmp_path / "index", corpus=[folder], **kwargs)
+
+
 def chroma_collection(index_dir: Path, name: str = "articles_chunks"):
     """A collection of an embedded index, read with Chroma's own client: what is really stored."""
     import chromadb

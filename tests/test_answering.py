@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import LAVROV_DOC, LAVROV_QUESTION
+from conftest import LAVROV_DOC, LAVROV_QUESTION, assistant_over
 
 from assistant import Answer, Assistant
 from assistant.errors import ConfigError, QuestionError
@@ -130,10 +130,7 @@ BRIDGE = ("Tarn bridge reopens\n"
 def _bridge_assistant(tmp_path, **settings) -> Assistant:
     from assistant import Settings
 
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "tarn.txt").write_text(BRIDGE, encoding="utf-8")
-    return Assistant(index_dir=tmp_path / "index", corpus=[folder], settings=Settings(**settings))
+    return assistant_over(tmp_path, BRIDGE, settings=Settings(**settings))
 
 
 def test_an_answer_quotes_a_quotation_whole_with_the_words_that_follow_the_gist(tmp_path):
@@ -181,12 +178,9 @@ def test_words_a_question_puts_in_quotation_marks_are_read_as_a_quotation(questi
 
 
 def test_a_quote_that_names_its_speakers_gets_no_speaker_label_before_it(tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "tarn.txt").write_text(
-        "Tarn bridge\nAccording to the regional news agency, Mayor Ana Ruiz stated that the bridge would reopen "
-        "in May.\nThe ferry stopped running in June.\n“We waited three years,” she said.\n", encoding="utf-8")
-    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    assistant = assistant_over(
+        tmp_path, "Tarn bridge\nAccording to the regional news agency, Mayor Ana Ruiz stated that the bridge would "
+        "reopen in May.\nThe ferry stopped running in June.\n“We waited three years,” she said.\n")
     named = assistant.ask("When did Ana Ruiz say the bridge would reopen?", mode="extractive")
     assert named.text.startswith("According to the regional news agency, Mayor Ana Ruiz stated"), named.text
     unnamed = assistant.ask("How long did Ana Ruiz say they waited?", mode="extractive")

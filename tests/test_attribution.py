@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import LAVROV_DOC, SEEDS, run_cli
+from conftest import LAVROV_DOC, SEEDS, assistant_over, run_cli
 
 from assistant import Assistant, Settings
 from assistant.analysis import analyse
@@ -293,13 +293,9 @@ def test_the_sentences_of_one_quotation_are_marked_as_one_within_a_paragraph():
 
 
 def test_words_a_question_puts_in_the_wrong_mouth_are_refused_naming_who_said_them(tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "tarn.txt").write_text(
-        "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three years. The "
-        "river would not wait for us,” she said.\nEngineer Tom Lee said the steel had come from Spain.\n",
-        encoding="utf-8")
-    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    assistant = assistant_over(
+        tmp_path, "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three "
+        "years. The river would not wait for us,” she said.\nEngineer Tom Lee said the steel had come from Spain.\n")
     wrong = assistant.ask("Why did Tom Lee say 'the river would not wait'?", mode="extractive")
     assert wrong.refused and "do not quote" in wrong.text and "Ana Ruiz saying so" in wrong.text, wrong.text
     right = assistant.ask("Why did Ana Ruiz say 'the river would not wait'?", mode="extractive")
@@ -320,12 +316,9 @@ def test_only_sentences_with_a_reporting_word_outside_their_quotations_are_parse
 
 def test_a_misquote_is_not_taken_for_words_in_the_wrong_mouth(tmp_path):
     """Words nobody in the articles said prove nothing about who said what: answered as usual."""
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "tarn.txt").write_text(
-        "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three years. The "
-        "river would not wait for us,” she said.\n", encoding="utf-8")
-    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder])
+    assistant = assistant_over(
+        tmp_path, "Tarn bridge reopens\nMayor Ana Ruiz stressed how long the town had waited. “We waited three "
+        "years. The river would not wait for us,” she said.\n")
     answer = assistant.ask("Why did Ana Ruiz say 'the river would never wait'?", mode="extractive")
     assert "do not quote" not in answer.text, answer.text
     punctuated = assistant.ask("Why did Ana Ruiz say 'we waited three years … the river would not wait'?",

@@ -6,7 +6,7 @@ import os
 import re
 
 import pytest
-from conftest import LAVROV_DOC, LAVROV_QUESTION, run_cli
+from conftest import LAVROV_DOC, LAVROV_QUESTION, assistant_over, run_cli
 
 from assistant import Answer, AnswerMode, Assistant, Settings
 from assistant.backends import answer_modes
@@ -299,12 +299,9 @@ def test_a_question_without_evidence_is_refused_without_calling_the_model(model_
 
 def test_who_said_it_is_answered_with_the_speaker_found_at_ingest_without_calling_the_model(
         tmp_path, backend, scripted):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "tarn.txt").write_text("Tarn bridge reopens\nThe bridge reopened on Monday. “We waited three years. "
-                                     "The river would not wait for us,” Mayor Ana Ruiz said.\n", encoding="utf-8")
     scripted("The mayor said it. [1]")  # what a small model writes: no name
-    assistant = Assistant(index_dir=tmp_path / "index", corpus=[folder], backend=backend)
+    assistant = assistant_over(tmp_path, "Tarn bridge reopens\nThe bridge reopened on Monday. “We waited three "
+                               "years. The river would not wait for us,” Mayor Ana Ruiz said.\n", backend=backend)
     answer = assistant.ask("Who said “the river would not wait for us”?", mode="local")
     assert not answer.refused and "Ana Ruiz" in answer.text and answer.model is None, answer.text
     assert "The river would not wait for us" in answer.citations[0].quote
