@@ -89,7 +89,7 @@ def _standalone(question: str, history: History, backend: ChatBackend, max_chars
     if not history:
         return question
     written = complete(backend, rewrite_messages(question, history), REWRITE_TOKENS)
-    return clean_model_rewrite(written, max_chars) or cheap_rewrite(question, history)
+    return clean_model_rewrite(written, max_chars, question) or cheap_rewrite(question, history)
 
 
 def _verified(index: Index, generated_text: str, evidence: Sequence[Passage], quotes: Answer,

@@ -5,25 +5,29 @@ The answer is made of sentences quoted from the retrieved passages, each one a
 Citation. A sentence is chosen by how much of the question it covers (keyword
 overlap weighted by rarity, with the sentences just before it as context for
 "he said"), by embedding similarity, and by whether the names the question asks
-about stand in or just before it. When no sentence scores high enough, or the
+about stand in or just before it. When no sentence scores high enough, the
 question names something no article mentions (allowing for spelling variants
-such as Witkoff/Witcooff), the answer is a refusal.
+such as Witkoff/Witcooff), or no sentence holds what the question asks for or
+takes as given ("Why did Zelensky reject ...?" needs a sentence saying he did),
+the answer is a refusal.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .analysis import CAPITALISED, amounts, coverage, normalise, quoted, starts_quote, stopwords, terms
-from .asked import asked_manner, asks_who_said, speaker_asked
+from .analysis import CAPITALISED, amounts, coverage, leans_back, normalise, quoted, starts_quote, stopwords, terms
+from .asked import Premise, asked_manner, asks_who_said, premise, speaker_asked
 from .catalogue import Catalogue
 from .citations import make_citation
 from .reporting import manners
 from .speakers import unnamed_speaker
+from .support import NAME_SPELLING
 from .types import Answer, Embedder, Passage, Sentence
 
 REFUSAL = "The articles don't say."
@@ -70,18 +74,56 @@ _EXPECTS = {
     "name": re.compile(r"\bwhere\b|\bwho(m|se)?\b"
                        r"|\b(which|what) (city|country|place|venue|newspaper|outlet|person)\b", re.I),
 }
-# A question that opens by asking for a number or a date ("How many ...", "When ...") is answered
-# only by a sentence holding one: among the best GATE_SENTENCES, one must (else the words matched,
-# not the relation: "How many aides attended?" against a sentence about the attendees).
+# A question that opens by asking for a number, a share, a date, a time of day or a name ("How many
+# ...", "What percentage ...", "On what date ...", "Which European leaders ...") is answered only by a
+# sentence holding one: among the best GATE_SENTENCES, one must (else the words matched, not the
+# relation: "How many aides attended?" against a sentence about the attendees; "Which radio station
+# interviewed Trump?" against "Trump said in an interview with an American radio station"). A name is
+# one the question does not already give. Chosen on the missing-detail questions of
+# eval/calibration.jsonl and their answerable twins (c153-c212): "Where does Moscow stand" asks for a
+# position, not a place.
 _ASKS_FOR = {
-    "number": re.compile(r"^\W*how (?:many|much|long|far|old|big|large)\b", re.I),
+    "number": re.compile(r"^\W*(?:how (?:many|much|long|far|old|big|large)\b|(?:what|which) (?:\w+ )?"
+                         r"(?:number|amount|figure|sum|price|cost|range|distance)\b)", re.I),
+    "share": re.compile(r"^\W*(?:\w+ )?(?:(?:by|at) )?(?:what|which) (?:\w+ )?(?:rate|percentage|percent|share|"
+                        r"proportion)\b", re.I),
+    "date": re.compile(r"^\W*(?:on |in )?(?:what|which) (?:calendar |exact )?(?:date|year|month)\b"
+                       r"|\bwhat (?:is|was|are|were) the (?:exact )?dates?\b", re.I),
     "time": re.compile(r"^\W*(?:when (?:did|does|do|is|was|were|will|has|have|had|are|would)\b|"
-                       r"(?:on |in )?(?:what|which) (?:day|date|year|month)\b)", re.I),
+                       r"(?:on |in )?(?:what|which) day\b)", re.I),
+    "clock": re.compile(r"^\W*at what (?:time|hour)\b|\bwhat time of (?:the )?day\b", re.I),
+    "name": re.compile(r"^\W*(?:(?:in|at|from|to|by|with) )?(?:which|what) (?:[\w-]+ ){0,2}?(?:city|cities|towns?|"
+                       r"country|countries|venues?|places?|locations?|capitals?|regions?|states?|rivers?|leaders?|officials?|"
+                       r"diplomats?|ministers?|representatives?|newspapers?|outlets?|stations?|channels?|agency|"
+                       r"agencies|company|companies|manufacturer|organi[sz]ations?|broadcasters?|networks?|"
+                       r"magazines?)\b|^\W*where (?:did|was|is|were|will|does|do|has|have|had)\b(?!.*\bstands?\b)"
+                       r"|^\W*who(?:m)? (?:(?:was|is) )?(?!said|says)[a-z]+ed\b|^\W*what is the name of\b", re.I),
 }
-GATE_SENTENCES = 3
+GATE_SENTENCES = {"number": 3, "time": 3}  # how many of the best sentences may hold it; 1 for the rest
 _TIME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|tomorrow|"
                    r"week|month|year|\d{4}|\d+(st|nd|rd|th))\b", re.I)
+_CALENDAR = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                       r"\d{4}|\d+(st|nd|rd|th)|\d{1,2}/\d{1,2})\b", re.I)
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock|GMT|UTC)|\b(?:morning|afternoon|"
+                    r"evening|night|noon|midnight)\b", re.I)
+_SHARE = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
+# "It was not clear exactly what Putin told Trump ...": a sentence that says the answer is not known. A
+# wh-question it is about (the unknown clause holds UNKNOWN_COVERAGE of the question's weighted terms)
+# is refused with that sentence quoted: the articles do say something, that nobody knows. Chosen on the
+# restating questions of eval/calibration.jsonl (c173) and their answerable twins (c204: "... when is
+# that meeting expected?" asks what the rest of the sentence says).
+_UNKNOWN = re.compile(r"\b(?:(?:is|was|are|were|remains?|remained)\s+(?:still\s+)?(?:not\s+(?:yet\s+)?(?:clear|known)|"
+                      r"unclear|unknown)|(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?:determined|decided|disclosed|"
+                      r"announced|made public|revealed|set)|did\s+not\s+(?:say|specify|disclose|elaborate)|"
+                      r"declined\s+to\s+(?:say|specify|comment|elaborate))\b[^,;]*", re.I)
+_WH_QUESTION = re.compile(r"^\W*(?:(?:in|on|at|from|to|by|with|for) )?"
+                          r"(?:what|which|who|whom|whose|where|when|how|why)\b", re.I)
+UNKNOWN_COVERAGE = 0.6
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ican)")  # "an American radio station" names no station
+_TITLES = frozenset({"president", "vice", "minister", "prime", "secretary", "foreign", "chancellor", "general"})
+_GATE_REASONS = {"number": "number", "share": "percentage", "date": "date", "time": "date or time",
+                 "clock": "time of day", "name": "name"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +137,7 @@ class ScoredSentence:
     passage_rank: int
     by_speaker: bool | None = None  # for "what did X say": is X the speaker (None: no speaker asked)
     about: float = 1.0  # for "what did X say about Y": the share of Y's weighted terms here or just before
+    holds_premise: bool = True  # for "why did X ...": states what the question takes as given (see asked.premise)
 
     @property
     def start(self) -> int:
@@ -151,7 +194,7 @@ def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
 
 def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue,
                     speakers: Sequence[str] | None = None, anyone: bool = False,
-                    about: str = "") -> list[ScoredSentence]:
+                    about: str = "", premise: Premise | None = None) -> list[ScoredSentence]:
     """Every sentence inside the passages, scored as an answer to the question. `speakers`: the keys
     of the speaker a "what did X say" question asks about; their own statements come first.
     `anyone`: "who said ...": statements by a named speaker come first. `about`: what the speaker is
@@ -163,7 +206,7 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
     entity_terms = [keyword.spellings(e) for e in named_entities(question)]
     kind = expected_answer(question)
 
-    candidates: list[tuple[Passage, Sentence, int, set[str]]] = []
+    candidates: list[tuple[Passage, Sentence, int, set[str], list[str]]] = []
     seen: set[tuple[str, int]] = set()
     for rank, passage in enumerate(passages, 1):
         inside = passage.inside()
@@ -175,21 +218,22 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
             seen.add((passage.doc_id, sentence.start))
             # The speaker analysis found ("He said ..." is Lavrov's), and the sentences before it.
             context = {t for said in sentence.said for t in terms(said.speaker_name)}
-            for before in inside[max(0, i - CONTEXT_SENTENCES) : i]:
-                context |= set(terms(passage.quote(before.start, before.end)))
-            for part in _quotation_inside(passage, sentence):  # the rest of its quotation says the same thing on
-                context |= set(terms(passage.quote(part.start, part.end)))
-            candidates.append((passage, sentence, rank, context))
+            nearby = [passage.quote(other.start, other.end) for other in inside[max(0, i - CONTEXT_SENTENCES) : i]]
+            # the rest of its quotation says the same thing on
+            nearby += [passage.quote(part.start, part.end) for part in _quotation_inside(passage, sentence)]
+            for other in nearby:
+                context |= set(terms(other))
+            candidates.append((passage, sentence, rank, context, nearby))
     if not candidates:
         return []
 
     question_vector = embedder.embed([question])[0]
-    texts = [p.quote(s.start, s.end) for p, s, _, _ in candidates]
+    texts = [p.quote(s.start, s.end) for p, s, _, _, _ in candidates]
     similarities = sentence_vectors(embedder, texts) @ question_vector
     asked = set(speakers or ())
     phrases = [normalise(p).strip(" .,!?'\"") for p in quoted(question)]
     scored = []
-    for (passage, sentence, rank, context), text, semantic in zip(candidates, texts, similarities):
+    for (passage, sentence, rank, context, nearby), text, semantic in zip(candidates, texts, similarities):
         own = set(terms(text))
         covered = max(coverage(weights, own), 0.8 * coverage(weights, own | context))
         entity_share = (sum(1 for ent in entity_terms if ent & (own | context)) / len(entity_terms)
@@ -209,9 +253,42 @@ def score_sentences(question: str, passages: Sequence[Passage], embedder: Embedd
             score += QUOTED_BONUS  # "Who said “we need Tomahawk”?": the sentence that says it
         about_share = (max(coverage(about_weights, own), 0.8 * coverage(about_weights, own | context))
                        if about_weights else 1.0)
+        holds = premise is None or _states(premise, [text, *nearby], [said.speaker_name for said in sentence.said])
         scored.append(ScoredSentence(passage, sentence, score, float(semantic), covered, entity_share, rank, by_speaker,
-                                     about_share))
+                                     about_share, holds))
     return sorted(scored, key=lambda x: (-x.score, x.passage_rank, x.start))
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|nor|without)\b|n['’]t\b", re.I)
+NEGATION_WORDS = 3  # "is not ready", "was not yet ready": a negation this close before a word denies it
+
+
+def _states(premise: Premise, texts: Sequence[str], speakers: Sequence[str] = ()) -> bool:
+    """Whether a sentence, or the ones before it, holds each word of the premise without denying it
+    where the question does not ("the agenda is not ready yet" against "why was it ready"), said of
+    whom the question says: the sentence holding the first word names them, is theirs ("He said ..."
+    is Lavrov's) or leans on the sentences before ("He rejected it")."""
+    holding = [text for text in texts if _affirms(text, premise.words[0], premise.words[0] in premise.negated)]
+    if premise.subject and not any(_names_subject(premise.subject, [text, *speakers, *(texts if leans_back(text)
+                                                                                        else ())])
+                                   for text in holding):
+        return False
+    return bool(holding) and all(any(_affirms(text, word, word in premise.negated) for text in texts)
+                                 for word in premise.words[1:])
+
+
+def _names_subject(subject: str, texts: Sequence[str]) -> bool:
+    """Spelt as the article spells it, or nearly (Zelensky, Zelenskyy)."""
+    present = set(terms(" ".join(texts)))
+    return all(t in present or difflib.get_close_matches(t, present, n=1, cutoff=NAME_SPELLING)
+               for t in terms(subject.split()[-1]))
+
+
+def _affirms(text: str, word: str, negated: bool) -> bool:
+    stems = terms(word)
+    words = re.findall(r"[\w’']+", text)
+    found = [i for i, w in enumerate(words) if stems and terms(w) == stems]
+    return any(negated or not _NEGATION.search(" ".join(words[max(0, i - NEGATION_WORDS):i])) for i in found)
 
 
 def _speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool) -> str:
@@ -231,8 +308,11 @@ def _speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool
 
 
 def unknown_entities(question: str, keyword: Catalogue) -> list[str]:
-    """Names in the question that appear in no indexed article at all."""
-    return [e for e in named_entities(question) if not keyword.spellings(e)]
+    """Names in the question that appear in no indexed article at all. The first word is capitalised
+    anyway ("Roughly what percentage ..."): unknown there, it is not taken for a name."""
+    first = CAPITALISED.match(question.lstrip(" \"'“‘(¿¡"))
+    return [e for e in named_entities(question) if not keyword.spellings(e)
+            and not (first and e == first.group().strip("’'-"))]
 
 
 def refusal(question: str, reason: str, passages: Sequence[Passage] = ()) -> Answer:
@@ -250,12 +330,15 @@ class Ranking:
     refusal: str | None  # the reason no sentence answers, shown after REFUSAL
     who: bool  # "who said ...": the answer names the speaker
     passages: tuple[Passage, ...]  # what was retrieved: a quotation may run on into another of them
+    unknown: ScoredSentence | None = None  # the sentence saying the answer is not known, quoted with the refusal
 
 
 def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword: Catalogue) -> Ranking:
-    """Score every sentence, keep for "what did X say" only X's on the subject, and decide whether
-    anything answers: a name no article mentions, X never quoted (on the subject), no sentence above
-    MIN_SCORE, or a "how many"/"when" question with no number or date among the best sentences."""
+    """Score every sentence, keep for "what did X say" only X's on the subject (and for "why did X ..."
+    only those stating what the question takes as given), and decide whether anything answers: not
+    when a name no article mentions, X never quoted (on the subject), no sentence above MIN_SCORE, the
+    best sentence saying nobody knows (refused quoting it), no sentence stating the premise, or none of
+    the best holding the kind of thing asked for (a number, share, date, time of day or new name)."""
     asked = speaker_asked(question)
     who = asked is None and asks_who_said(question)
 
@@ -268,8 +351,9 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     speakers = keyword.resolve_speaker(asked.name)[0] if asked else None
     if asked and asked.strict and not speakers:
         return refused(f"The articles mention {asked.name} but quote nothing from {asked.name}.")
+    premised = premise(question)
     scored = score_sentences(question, passages, embedder, keyword, speakers, anyone=who,
-                             about=asked.about if asked and asked.strict else "")
+                             about=asked.about if asked and asked.strict else "", premise=premised)
     # "Why did X call it 'almost foolhardy'?": only X's words holding what the question quotes answer it
     # (X named by a role only when the role finds a speaker). Refused only when someone else said them: a
     # misquote, or words outside the retrieved passages, prove nothing.
@@ -291,10 +375,21 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     if not scored or scored[0].score < MIN_SCORE:
         return refused("No passage in the indexed articles answers this question.", scored)
     question_terms = set(terms(question))
+    if _WH_QUESTION.match(question) and (m := _UNKNOWN.search(scored[0].text)):
+        clause = scored[0].text[:m.end()]
+        weights = {t: keyword.idf(t) for t in terms(question)}
+        if coverage(weights, set(terms(clause))) >= UNKNOWN_COVERAGE:
+            return Ranking(question, tuple(scored), "The articles say it is not known:", who, tuple(passages),
+                           unknown=scored[0])
+    if premised:  # "Why did Zelensky reject ...": only a sentence saying he rejected it can say why
+        scored = [s for s in scored if s.holds_premise]
+        if not scored or scored[0].score < MIN_SCORE:
+            words = ", ".join(f"“{w}”" for w in premised.words)
+            return refused(f"No passage in the indexed articles says what the question takes as given ({words}).")
     for kind, asks in _ASKS_FOR.items():
-        if asks.search(question) and not any(_holds(kind, s, question_terms) for s in scored[:GATE_SENTENCES]):
-            what = "number" if kind == "number" else "date or time"
-            return refused(f"No passage in the indexed articles gives the {what} asked for.", scored)
+        if asks.search(question) and not any(_holds(kind, s, question_terms)
+                                             for s in scored[:GATE_SENTENCES.get(kind, 1)]):
+            return refused(f"No passage in the indexed articles gives the {_GATE_REASONS[kind]} asked for.", scored)
     return Ranking(question, tuple(scored), None, who, tuple(passages))
 
 
@@ -317,10 +412,24 @@ def _says(scored: ScoredSentence, phrase: str) -> bool:
 
 
 def _holds(kind: str, scored: ScoredSentence, question_terms: set[str]) -> bool:
-    """Whether a sentence holds what the question asks for: an amount, a date or a time."""
+    """Whether a sentence holds what the question asks for: an amount, a share, a date, a time or a
+    name the question does not give (the speaker the analysis found counts: "he said" is Lavrov's)."""
+    text = scored.text
     if kind == "number":
-        return bool(amounts(scored.text))
-    return has_answer_type(kind, scored.sentence, scored.text, question_terms)
+        return bool(amounts(text))
+    if kind == "share":
+        return bool(_SHARE.search(text))
+    if kind == "date":
+        return bool(_CALENDAR.search(text))
+    if kind == "clock":
+        return bool(_CLOCK.search(text))
+    if kind == "name":  # "Donald Trump" answers no question naming Trump, nor is "President" a name
+        first = CAPITALISED.match(text.lstrip(" “\"‘'(—-"))  # "Several officials ...": any first word is capitalised
+        inner = [n for n in scored.sentence.names if not (first and n == first.group())]
+        named = [*inner, *(said.speaker_name for said in scored.sentence.said)]
+        return any(terms(n)[-1:] and terms(n)[-1] not in question_terms and n.lower() not in _TITLES
+                   and not _DEMONYM.fullmatch(n) for n in named)
+    return has_answer_type(kind, scored.sentence, text, question_terms)
 
 
 def quotation_of(scored: ScoredSentence, passages: Sequence[Passage]) -> tuple[Passage, list[Sentence]]:
@@ -378,6 +487,9 @@ def _merged(*groups: Sequence[Sentence]) -> tuple[Sentence, ...]:
 def extractive_answer(ranking: Ranking, passages: Sequence[Passage], keyword: Catalogue) -> Answer:
     """The best sentence, and the next when it scores nearly as well, quoted with their speakers."""
     question = ranking.question
+    if ranking.unknown is not None:  # refused, quoting the sentence that says nobody knows
+        cited = make_citation(1, ranking.unknown.passage, ranking.unknown.start, ranking.unknown.end)
+        return replace(refusal(question, f"{ranking.refusal} {cited.quote} [1]", passages), citations=(cited,))
     if ranking.refusal is not None:
         return refusal(question, ranking.refusal, passages)
     scored = ranking.scored

@@ -3,7 +3,7 @@ statements (AskedSpeaker), "Who warned that ...?" for a speaker, and "How did Tr
 statements made in that manner.
 
 Read from the question's wording alone, with patterns: the statements themselves are found at ingest
-(attribution.py).
+(attribution.py). What a "why" question takes as given (its premise) is read from its parse.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ _PERSON = (rf"(?:[Tt]he\s+)?(?:{_WORD}\s+(?:[a-z][\w’'\-]*\s+){{1,3}})??{_WORD
            rf"(?:\s+(?:{_WORD}|of|al|bin|de|van|von|der))*")
 _ROLE = (rf"(?:[Tt]he|[Aa]n?)\s+(?:[\w’'\-]+\s+){{0,3}}?[a-z][\w’'\-]+"
          rf"(?:\s+(?:of|at|for)\s+(?:the\s+)?{_WORD}(?:\s+{_WORD})*)?")
-_NAME = rf"(?P<name>{_PERSON}|{_ROLE})"
+# "Russia's foreign minister": a role, whoever the articles describe so (Lavrov, "Russian Foreign Minister")
+_POSSESSED_ROLE = rf"{_WORD}['’]s\s+(?:[a-z][\w’'\-]*\s+){{0,2}}[a-z][\w’'\-]+"
+_NAME = rf"(?P<name>{_POSSESSED_ROLE}|{_PERSON}|{_ROLE})"
 _SELF = r"(?:(?:himself|herself|itself|themselves)\s+)?"  # "How did Putin himself describe ..."
 # Each pattern, whether only the speaker's own words answer it (strict), and the words after which
 # the question says what about.
@@ -43,14 +45,15 @@ _ASKING = [(re.compile(p), strict, re.compile(rf"\b(?:{about})\s+(?P<about>[^?]+
      "about|on|regarding|concerning|of|to"),
     # "Why did X say/call ...": the question takes it as given that X said what follows (`asserts`).
     (rf"\b[Ww]hy (?:did|does|do|has|have) {_NAME} (?:think|believe|(?P<asserts>say|said|claim|warn|argue|insist|"
-     r"call|tell|describe|write|post))\b", True,
+     r"call|tell|describe|(?:write|post)(?= (?:on|that|about)\b)))\b", True,
      "about|on|regarding|concerning|of"),
     (rf"\b[Ww]hat (?:reason|explanation|warning) did {_NAME} give\b", True, "about|on|regarding|concerning|of"),
     # "Did X share Y's view that ...": X's own words on what follows "that".
     (rf"\b[Dd](?:id|oes|o) {_NAME} {_SELF}(?:share|(?:dis)?agree with|accept|dispute)\b", True, "that|about|on"),
 )]
-# "Who warned that ...?", "Which expert called ...": the question asks for a speaker.
-_WHO_SAID = re.compile(r"^\s*(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+ly\s+)?(?:"
+# "Who warned that ...?", "Which expert called ...", "At the Alaska meeting, who remarked ...": the
+# question asks for a speaker.
+_WHO_SAID = re.compile(r"^\s*(?:[^,?]{1,60},\s*)?(?:[Ww]ho\s+|[Ww]hich\s+(?:[\w-]+\s+){1,3}?)(?:\w+ly\s+)?(?:"
                        + "|".join(sorted(REPORTING_FORMS, key=len, reverse=True)) + r")\b")
 
 
@@ -91,3 +94,54 @@ def asked_manner(question: str) -> set[str]:
     Trump respond to …", nothing for "What did Putin add … when describing …"."""
     found = [m for m in (REPORTING_CUE.search(question), MANNER_WORDS.search(question)) if m]
     return manners(min(found, key=lambda m: m.start()).group()) if found else set()
+
+
+_WHY = re.compile(r"(?:^|[,;:]\s*)why\b", re.I)  # "Why did ...", "In his NBC interview, why did ..."
+# "Why did Sergey Radchenko praise Trump ...": the small parser can take a verb after a name for a noun
+_VERB_AFTER_NAME = re.compile(r"\b[Ww]hy (?:did|does|do|has|have|had) (?P<subject>(?:[A-Z][\w’'.\-]*\s+)+)([a-z]+)\b")
+# Verbs that say how something was put or held, not what happened: "Why did Orban say Hungary would
+# refuse to host" takes as given that Hungary would refuse to host, not the word "say".
+_LIGHT = frozenset("""be is are was were been being am do does did done have has had say says said saying
+tell tells told call calls called think thinks thought believe believes believed want wants wanted need
+needs needed make makes made get gets got seem seems seemed appear appears appeared feel feels felt
+consider considers considered see sees saw describe describes described claim claims claimed argue
+argues argued go goes went come comes came take takes took mean means meant""".split())
+_PREMISE_CLAUSES = frozenset({"ccomp", "xcomp", "acomp", "oprd", "conj"})
+
+
+@dataclass(frozen=True)
+class Premise:
+    """What a "why" question takes as given, as the words a sentence must state it with: "Why did
+    Zelensky reject Trump's proposal" takes it that he rejected it; "Why did Lavrov say the agenda was
+    ready" that it was ready (and "not ready" says otherwise)."""
+
+    words: tuple[str, ...]  # as the question writes them: ("refuse", "host")
+    negated: frozenset[str] = frozenset()  # those the question itself negates ("why did X not attend")
+    subject: str = ""  # who did it, when the question names them: "Sergey Radchenko" (praising is not his)
+
+
+def premise(question: str) -> Premise | None:
+    """The main verb of a "why" question and the clauses it governs, read from spaCy's parse; verbs that
+    only say how it was put (say, call, think, be) give nothing. None for other questions, or when
+    nothing is left."""
+    if not _WHY.search(question):
+        return None
+    from .attribution import nlp  # the parser ingest loaded for attribution; only "why" questions need it
+
+    doc = nlp()(question)
+    todo = [t for t in doc if t.dep_ == "ROOT"]
+    named = _VERB_AFTER_NAME.search(question)
+    verb = None  # the word after the names, when the parse's root is no verb
+    if todo and not todo[0].tag_.startswith(("VB", "JJ")) and named:
+        verb = next((t for t in doc if t.idx == named.start(2)), None)
+        todo = [verb] if verb is not None else todo
+    words, negated = [], set()
+    while todo:
+        token = todo.pop(0)
+        if (token.tag_.startswith(("VB", "JJ")) or token is verb) and token.lower_ not in _LIGHT:
+            words.append(token.text)
+            if any(child.dep_ == "neg" for child in token.children):
+                negated.add(token.text)
+        todo += [child for child in token.children if child.dep_ in _PREMISE_CLAUSES]
+    subject = named.group("subject").strip() if named else ""
+    return Premise(tuple(words), frozenset(negated), subject) if words else None

@@ -100,7 +100,8 @@ class StatementIndex:
                 "SELECT speaker, speaker_name, role, as_written, COUNT(*) FROM statements WHERE speaker != 'unnamed' "
                 + "".join(f"AND {described} LIKE ? " for _ in wanted) + "GROUP BY 1, 2, 3, 4",
                 [f"%{t}%" for t in sorted(wanted)]):
-            if wanted <= set(terms(f"{name} {role} {as_written}")):
+            described_terms = set(terms(f"{name} {role} {as_written}"))
+            if all(any(d.startswith(t) for d in described_terms) for t in wanted):  # "Russia's": "Russian"
                 counts[key] = counts.get(key, 0) + n
         return sorted(counts, key=lambda k: (-counts[k], k))
 

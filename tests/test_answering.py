@@ -185,3 +185,61 @@ def test_a_quote_that_names_its_speakers_gets_no_speaker_label_before_it(tmp_pat
     assert named.text.startswith("According to the regional news agency, Mayor Ana Ruiz stated"), named.text
     unnamed = assistant.ask("How long did Ana Ruiz say they waited?", mode="extractive")
     assert "Ana Ruiz: “We waited three years,” she said." in unnamed.text, unnamed.text  # "she" is told
+
+
+# Answerability: what a question asks for, or takes as given, must be in the sentence that answers it.
+HARBOUR = ("Harbour works in Tarn finish early\n"
+           "The harbour works in Tarn finished on Monday, two months early.\n"
+           "Several regional officials attended the opening ceremony on the quay.\n"
+           "Mayor Ana Ruiz posted a photo of the new quay to thank the workers.\n"
+           "The works cost 4 million euros, and the region paid 40% of the cost.\n"
+           "The council rejected a plan to close the quay road at night, because the ferry runs until midnight.\n"
+           "The new lights were not ready in time for the opening.\n"
+           "It was not clear exactly who paid for the new lights on the pier.\n"
+           "Ruiz told a Spanish radio station that cruise ships would dock at the quay next year.\n")
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory):
+    with assistant_over(tmp_path_factory.mktemp("harbour"), HARBOUR) as assistant:
+        yield assistant
+
+
+@pytest.mark.parametrize("question, reason", [
+    # the sentence that matches names no official, gives a weekday, not a date, and no time of day
+    ("Which regional officials attended the opening ceremony?", "gives the name asked for"),
+    ("On what date did the harbour works in Tarn finish?", "gives the date asked for"),
+    ("At what time of day did the harbour works finish?", "gives the time of day asked for"),
+    ("What percentage of the harbour works did Tarn's council pay?", None),
+    ("Which radio station did Ruiz tell that cruise ships would dock at the quay?", "gives the name asked for"),
+    # a premise the article contradicts, or does not state
+    ("Why did the council approve the plan to close the quay road at night?", "takes as given (“approve”)"),
+    ("Why did the council say the new lights were ready for the opening?", "takes as given (“ready”)"),
+    ("Why did Ana Ruiz praise the workers on the new quay?", "takes as given (“praise”)"),
+    # the council rejected it, not the mayor
+    ("Why did Ana Ruiz reject the plan to close the quay road at night?", "takes as given (“reject”)"),
+])
+def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour, question, reason):
+    answer = harbour.ask(question, mode="extractive")
+    assert answer.refused, answer.text
+    assert reason is None or reason in answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("On what day did the harbour works in Tarn finish?", "on Monday"),
+    ("What percentage of the cost did the region pay?", "40%"),
+    ("Why did the council reject the plan to close the quay road at night?", "the ferry runs until midnight"),
+    ("Why did Ana Ruiz post a photo of the new quay?", "to thank the workers"),  # posting a photo is not speech
+    ("Roughly how much did the harbour works cost?", "4 million euros"),  # "Roughly" is no name
+])
+def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour, question, expected):
+    answer = harbour.ask(question, mode="extractive")
+    assert not answer.refused and any(expected in c.quote for c in answer.citations), answer.text
+
+
+def test_a_question_the_article_says_nobody_knows_is_refused_quoting_that_sentence(harbour):
+    answer = harbour.ask("Who paid for the new lights on the pier?", mode="extractive")
+    assert answer.refused and answer.text.startswith("The articles don't say. The articles say it is not known:")
+    [cited] = answer.citations
+    assert cited.quote == "It was not clear exactly who paid for the new lights on the pier."
+    assert harbour.document(cited.doc_id).text[cited.start:cited.end] == cited.quote and "[1]" in answer.text

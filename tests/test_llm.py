@@ -108,10 +108,12 @@ def test_an_instruction_inside_an_article_is_not_obeyed(local, answers):
     assert_verbatim(local, answer)
 
 
-def test_a_follow_up_is_made_standalone_by_the_model(local):
+def test_a_follow_up_is_made_standalone_without_becoming_another_question(local):
+    """The bundled model rewrites this one as "Who did Zelensky say Putin only understands?": another
+    question, so the cheap rewrite, which names Zelensky beside it, is what retrieval gets."""
     question, history = FOLLOW_UP
     answer = local.ask(question, history=history, mode="local")
-    assert "Zelensky" in answer.rewritten_question and "he " not in answer.rewritten_question.lower()
+    assert "Zelensky" in answer.rewritten_question and answer.rewritten_question.startswith("What ")
     assert any("force and pressure" in c.quote for c in answer.citations), answer
     assert_verbatim(local, answer)
 

@@ -352,6 +352,16 @@ def test_an_unusable_model_rewrite_falls_back_to_the_cheap_one(model_assistant, 
     assert answer.rewritten_question == "And what did he say about the agenda? (Lavrov, NBC, Putin, Zelensky)"
 
 
+@pytest.mark.parametrize("rewrite", [
+    "Who did Lavrov tell NBC about the agenda?",  # another question word: another question
+    "What did Lavrov say about the meeting?",  # the agenda, which the follow-up asks about, left out
+])
+def test_a_model_rewrite_that_changes_the_question_falls_back_to_the_cheap_one(model_assistant, scripted, rewrite):
+    scripted(rewrite, "The articles don't say.")
+    answer = model_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="local")
+    assert answer.rewritten_question == "And what did he say about the agenda? (Lavrov, NBC, Putin, Zelensky)"
+
+
 def test_the_extractive_mode_rewrites_follow_ups_cheaply(seed_assistant):
     answer = seed_assistant.ask("And what did he say about the agenda?", history=HISTORY, mode="extractive")
     assert answer.rewritten_question == "And what did he say about the agenda? (Lavrov, NBC, Putin, Zelensky)"
