@@ -118,6 +118,35 @@ def capitalised(text: str, skip_first: bool = False) -> list[str]:
     return [w for w in (re.sub(r"['’]s$", "", w).strip("’'-") for w in found) if w]
 
 
+# "Why did Trump meet Putin?" is stated by "Trump met Putin": stems do not join irregular forms.
+_IRREGULAR = {form: base for base, forms in (
+    ("meet", "met"), ("send", "sent"), ("hold", "held"), ("leave", "left"), ("give", "gave given"),
+    ("win", "won"), ("lose", "lost"), ("buy", "bought"), ("bring", "brought"), ("choose", "chose chosen"),
+    ("fight", "fought"), ("seek", "sought"), ("speak", "spoke spoken"), ("break", "broke broken"),
+    ("write", "wrote written"), ("begin", "began begun"), ("fall", "fell fallen"), ("keep", "kept"),
+    ("sell", "sold"), ("pay", "paid"), ("spend", "spent"), ("build", "built"), ("lead", "led"),
+    ("know", "knew known"), ("stand", "stood"), ("understand", "understood"),
+    ("withdraw", "withdrew withdrawn"), ("draw", "drew drawn"), ("grow", "grew grown"),
+    ("throw", "threw thrown"), ("run", "ran"), ("become", "became"), ("rise", "rose risen"),
+    ("drive", "drove driven"), ("strike", "struck"), ("flee", "fled"), ("catch", "caught"),
+    ("forgive", "forgave forgiven"), ("hide", "hid hidden"), ("shake", "shook shaken"), ("sink", "sank sunk"),
+    ("steal", "stole stolen"), ("swear", "swore sworn"), ("tear", "tore torn"), ("wear", "wore worn"),
+    ("forbid", "forbade forbidden"), ("freeze", "froze frozen"), ("undertake", "undertook undertaken"),
+    ("arise", "arose arisen"), ("bind", "bound"), ("feed", "fed"), ("hang", "hung"), ("lend", "lent"),
+    ("lay", "laid"), ("mislead", "misled"), ("sit", "sat"), ("sleep", "slept"), ("spin", "spun"),
+    ("stick", "stuck"), ("teach", "taught"), ("fly", "flew flown"), ("eat", "ate eaten"),
+    ("drink", "drank drunk"), ("ride", "rode ridden"), ("sing", "sang sung"), ("shoot", "shot"),
+    ("forget", "forgot forgotten"), ("hear", "heard"), ("find", "found"), ("mean", "meant"),
+    ("deal", "dealt"), ("feel", "felt"), ("think", "thought"), ("tell", "told"), ("say", "said"),
+    ("make", "made"), ("take", "took taken"), ("see", "saw seen"), ("come", "came"), ("go", "went gone"))
+    for form in forms.split()}
+
+
+def verb_stems(word: str) -> list[str]:
+    """The stems of a word, an irregular verb form taken back to its base: "met" is "meet"."""
+    return terms(_IRREGULAR.get(word.lower(), word))
+
+
 def numbers(text: str) -> set[str]:
     """Digits as written (thousands separators dropped), and number words as digits."""
     found = {n.replace(",", "").rstrip(".") for n in DIGITS.findall(text)}

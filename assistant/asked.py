@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .analysis import terms
 from .reporting import MANNER_WORDS, REPORTING_CUE, REPORTING_FORMS, manners
 
 _WORD = r"[A-Z][\w’'.\-]*"
@@ -138,10 +139,11 @@ def premise(question: str) -> Premise | None:
     words, negated = [], set()
     while todo:
         token = todo.pop(0)
-        if (token.tag_.startswith(("VB", "JJ")) or token is verb) and token.lower_ not in _LIGHT:
+        if (token.tag_.startswith(("VB", "JJ")) or token is verb) and token.lower_ not in _LIGHT and terms(token.text):
             words.append(token.text)
             if any(child.dep_ == "neg" for child in token.children):
                 negated.add(token.text)
         todo += [child for child in token.children if child.dep_ in _PREMISE_CLAUSES]
-    subject = named.group("subject").strip() if named else ""
+    # "Why did Trump's envoy ...": a role, which the articles may name otherwise
+    subject = named.group("subject").strip() if named and not re.search(r"['’]s\s*$", named.group("subject")) else ""
     return Premise(tuple(words), frozenset(negated), subject) if words else None

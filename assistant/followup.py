@@ -59,8 +59,8 @@ def clean_model_rewrite(text: str, max_chars: int, question: str) -> str | None:
     not the same question: the 1.5B model turned "How did Trump reply?" into "Who told President
     Trump about Ukraine's drones?" and "Where exactly did he move them?" into "How many US nuclear
     submarines ...". A rewrite keeps the question's first question word and every word it asks with
-    (pronouns aside); 12 of the 20 rewrites of the follow-ups of eval/calibration.jsonl (c213-c236) kept
-    both, and the rest were the ones that went wrong."""
+    (pronouns aside), else the cheap rewrite is used: on the 24 follow-ups of eval/calibration.jsonl
+    (c213-c236) 8 rewrites were kept, and local fact recall rose from 0.425 to 0.550."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return None

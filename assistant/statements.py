@@ -101,7 +101,8 @@ class StatementIndex:
                 + "".join(f"AND {described} LIKE ? " for _ in wanted) + "GROUP BY 1, 2, 3, 4",
                 [f"%{t}%" for t in sorted(wanted)]):
             described_terms = set(terms(f"{name} {role} {as_written}"))
-            if all(any(d.startswith(t) for d in described_terms) for t in wanted):  # "Russia's": "Russian"
+            # "Russia's" is "Russian"; a short term must match whole ("un" is not "union")
+            if all(any(d.startswith(t) if len(t) >= 4 else d == t for d in described_terms) for t in wanted):
                 counts[key] = counts.get(key, 0) + n
         return sorted(counts, key=lambda k: (-counts[k], k))
 

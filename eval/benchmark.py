@@ -349,8 +349,11 @@ def parse_sizes(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> None:
-    sizes, peer_sizes = parse_sizes(args.sizes), parse_sizes(args.peer_sizes)
-    columns = sizes + [s for s in peer_sizes if s not in sizes]
+    # The peer only beside our own figures of the same run: a peer alone, merged into another run's
+    # column, would replace that column's figures and compare across runs.
+    sizes = parse_sizes(args.sizes)
+    peer_sizes = [s for s in parse_sizes(args.peer_sizes) if s in sizes]
+    columns = sizes
     settings = Assistant(corpus=[]).settings
     results = {"machine": machine(),
                "settings": {"chunk_tokens": settings.chunk_tokens,
@@ -494,7 +497,7 @@ def write_reports(results: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="seeds,1000,10000,100000", help="'seeds' and/or chunk counts")
-    parser.add_argument("--peer-sizes", default="1000,10000", help="sizes at which to run the LlamaIndex peer too")
+    parser.add_argument("--peer-sizes", default="1000,10000", help="sizes, of --sizes, to run the peer at too")
     parser.add_argument("--reuse", action="store_true", help="reuse cached corpora and full ingests in --workdir")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"default {DEFAULT_WORKDIR}")
     parser.add_argument("--merge", action="store_true", help="keep the sizes not measured now from benchmark.json")

@@ -196,7 +196,9 @@ HARBOUR = ("Harbour works in Tarn finish early\n"
            "The council rejected a plan to close the quay road at night, because the ferry runs until midnight.\n"
            "The new lights were not ready in time for the opening.\n"
            "It was not clear exactly who paid for the new lights on the pier.\n"
-           "Ruiz told a Spanish radio station that cruise ships would dock at the quay next year.\n")
+           "Ruiz told a Spanish radio station that cruise ships would dock at the quay next year.\n"
+           "Peter Okafor opened the new ferry office on the quay.\n"
+           "The council met the ferry company because the winter timetable had to change.\n")
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +212,7 @@ def harbour(tmp_path_factory):
     ("Which regional officials attended the opening ceremony?", "gives the name asked for"),
     ("On what date did the harbour works in Tarn finish?", "gives the date asked for"),
     ("At what time of day did the harbour works finish?", "gives the time of day asked for"),
-    ("What percentage of the harbour works did Tarn's council pay?", None),
+    ("What percentage of the harbour works did Tarn's council pay?", "gives the percentage asked for"),
     ("Which radio station did Ruiz tell that cruise ships would dock at the quay?", "gives the name asked for"),
     # a premise the article contradicts, or does not state
     ("Why did the council approve the plan to close the quay road at night?", "takes as given (“approve”)"),
@@ -231,6 +233,9 @@ def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour,
     ("Why did the council reject the plan to close the quay road at night?", "the ferry runs until midnight"),
     ("Why did Ana Ruiz post a photo of the new quay?", "to thank the workers"),  # posting a photo is not speech
     ("Roughly how much did the harbour works cost?", "4 million euros"),  # "Roughly" is no name
+    ("Who opened the new ferry office?", "Peter Okafor"),  # a name first in its sentence is still one
+    ("What did regional officials attend on the quay?", "the opening ceremony"),  # words, not a name, asked for
+    ("Why did the council meet the ferry company?", "the winter timetable"),  # "met" is "meet"
 ])
 def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour, question, expected):
     answer = harbour.ask(question, mode="extractive")
@@ -239,7 +244,8 @@ def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour
 
 def test_a_question_the_article_says_nobody_knows_is_refused_quoting_that_sentence(harbour):
     answer = harbour.ask("Who paid for the new lights on the pier?", mode="extractive")
-    assert answer.refused and answer.text.startswith("The articles don't say. The articles say it is not known:")
     [cited] = answer.citations
     assert cited.quote == "It was not clear exactly who paid for the new lights on the pier."
-    assert harbour.document(cited.doc_id).text[cited.start:cited.end] == cited.quote and "[1]" in answer.text
+    assert answer.refused
+    assert answer.text == f"The articles don't say. The articles say it is not known: {cited.quote} [1]"
+    assert harbour.document(cited.doc_id).text[cited.start:cited.end] == cited.quote
