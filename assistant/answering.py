@@ -14,7 +14,6 @@ the answer is a refusal.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -39,7 +38,7 @@ from .catalogue import Catalogue
 from .citations import make_citation
 from .reporting import manners
 from .speakers import unnamed_speaker
-from .support import NAME_SPELLING
+from .support import known_name
 from .types import Answer, Embedder, Passage, Sentence
 
 REFUSAL = "The articles don't say."
@@ -293,10 +292,9 @@ def _states(premise: Premise, texts: Sequence[str], speakers: Sequence[str] = ()
 
 
 def _names_subject(subject: str, texts: Sequence[str]) -> bool:
-    """Spelt as the article spells it, or nearly (Zelensky, Zelenskyy)."""
+    """As the article spells it, nearly (Zelensky, Zelenskyy) or transliterated otherwise."""
     present = set(terms(" ".join(texts)))
-    return all(t in present or difflib.get_close_matches(t, present, n=1, cutoff=NAME_SPELLING)
-               for t in terms(subject.split()[-1]))
+    return all(known_name(t, present, present) for t in terms(subject.split()[-1]))
 
 
 def _affirms(text: str, word: str, negated: bool) -> bool:
@@ -394,7 +392,7 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
     question_terms = set(terms(question))
     if _WH_QUESTION.match(question) and not (asked or who) and (m := _UNKNOWN.search(scored[0].text)):
         clause = _CLAUSE_START.split(scored[0].text[:m.start()])[-1] + m.group()
-        weights = {t: keyword.idf(t) for t in terms(question)}
+        weights = {t: keyword.idf(t) for t in question_terms}
         if coverage(weights, set(terms(clause))) >= UNKNOWN_COVERAGE:
             return Ranking(question, tuple(scored), "The articles say it is not known:", who, tuple(passages),
                            unknown=scored[0])

@@ -77,7 +77,7 @@ class Anchors:
         spoken = {t for said in sentence.analysed.said for t in terms(said.speaker_name)}
         nearby = _nearby(sentence)
         context, context_names = set(_terms(nearby)), set(_names(nearby))
-        found = {n for n in self.wanted if n in spoken or _known(n, context, context_names)}
+        found = {n for n in self.wanted if n in spoken or known_name(n, context, context_names)}
         found |= {n for n in self.wanted for group in self.either if n in group and group & (found | spoken)}
         return len(found) >= ANCHOR_SHARE * len(self.wanted)
 
@@ -107,10 +107,10 @@ def consistent(claim: str, chosen: Sequence[Candidate], passages: Sequence[Passa
     nearby = " ".join([speakers, *(_nearby(s) for s in chosen)])
     context = set().union(_terms(nearby), *(_terms(passages[n - 1].text) for n in cited))
     context_names = set().union(_names(nearby), *(_names(passages[n - 1].text) for n in cited))
-    return all(_known(name, context, context_names) for name in names(claim))
+    return all(known_name(name, context, context_names) for name in names(claim))
 
 
-def _known(name: str, context: set[str], context_names: set[str]) -> bool:
+def known_name(name: str, context: set[str], context_names: set[str]) -> bool:
     """Found as is, spelt a little differently (Zelenskyy/Zelensky, Witkoff/Witcoof), or transliterated
     differently from a name in the passages (Kyiv/Kiev; not Iran/iron)."""
     return (name in context or bool(difflib.get_close_matches(name, list(context), n=1, cutoff=NAME_SPELLING))
