@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from .types import Article, Sentence
 
-VERSION = "3"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
+VERSION = "4"  # stored with every chunk; chunks analysed by another version are rewritten by the next ingest
 
 _WORD = re.compile(r"\w\w+|\d")
 CAPITALISED = re.compile(r"\b[A-Z][\w’'\-]*")

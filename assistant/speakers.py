@@ -28,11 +28,13 @@ OUTLETS = frozenset("""
 guardian bloomberg reuters nbc cnn bbc tass ria interfax ap afp politico axios fox abc cbs msnbc npr kommersant
 izvestia vedomosti ukrinform xinhua telegraph economist spiegel times post journal independent pravda rbc
 meduza nexta sky al-jazeera jazeera lianta newsweek guardian's
+gazette courier herald tribune chronicle echo observer dispatch inquirer bulletin
 """.split())
 INSTITUTIONS = frozenset("""
 kremlin pentagon ministry department government administration office agency network media newspaper outlet
 channel station press service council commission parliament congress senate embassy army military police nato
 un eu house cabinet court committee bureau party foundation institute company campaign radio television tv
+management
 """.split())
 PLACES = frozenset("""
 russia ukraine moscow kyiv kiev washington beijing china us u.s. america europe hungary budapest britain

@@ -3,7 +3,9 @@ recall by kind, and what the analysis costs per character, on two sets:
 
 - eval/statements.jsonl: every sentence of seeds/ (the set `assistant eval` and the CI gate report);
 - eval/attribution_holdout/: four made-up articles written and labelled by someone who never saw the
-  attribution code, and never used to tune it: the honest estimate for text it was not tuned on.
+  attribution code, and never used to tune it: the honest estimate for text it was not tuned on;
+- eval/attribution_holdout2/: four more, written the same way (session 9) with more accounts that go on
+  without a new reporting verb, and scare quotes that are nobody's words.
 
 Usage: .venv/bin/python eval/attribution.py   (writes eval/reports/attribution.md and .json)
 """
@@ -25,7 +27,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SETS = {"seeds (eval/statements.jsonl)": ([ROOT / "seeds"], HERE / "statements.jsonl"),
         "held out (eval/attribution_holdout)": ([HERE / "attribution_holdout"], HERE / "attribution_holdout" /
-                                                 "labels.jsonl")}
+                                                 "labels.jsonl"),
+        "held out 2 (eval/attribution_holdout2)": ([HERE / "attribution_holdout2"], HERE / "attribution_holdout2" /
+                                                   "labels.jsonl")}
 
 
 def articles_of(folders: list[Path]) -> list[Article]:

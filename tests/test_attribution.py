@@ -43,6 +43,12 @@ def speakers_of(text: str) -> list[list[str]]:
     ("A senior official said the talks had stalled.", "unnamed"),
     ("Trump doubled down on Friday, saying the war must end.", "trump"),  # the subject of the verb it hangs on
     ("However, the report from Fox News presented a different picture, suggesting a strained atmosphere.", "fox news"),
+    # a role as the subject, the name beside it: the name speaks
+    ("Its spokesperson, Tobias Reinholt, said the campaign was not opposed to trade.", "reinholt"),
+    ("Vessmark’s trade minister, Adaeze Lindqvist, said the talks were close.", "lindqvist"),
+    # a surname the parser hangs on the first name, with an "of ..." after it
+    ("Justice Rosalind Achterberg of the Halloway High Court said the case could go to trial.", "achterberg"),
+    ("Hospital management said it was “deeply disappointed” by the walkout.", "hospital management"),
 ])
 def test_each_form_of_attribution_finds_its_speaker(sentence, speaker):
     assert speakers_of(sentence) == [[speaker]]
@@ -328,3 +334,21 @@ def test_a_misquote_is_not_taken_for_words_in_the_wrong_mouth(tmp_path):
     punctuated = assistant.ask("Why did Ana Ruiz say 'we waited three years … the river would not wait'?",
                                mode="extractive")
     assert not punctuated.refused and "The river would not wait for us" in punctuated.text, punctuated.text
+
+
+def test_quoted_words_in_the_paragraph_of_an_account_go_on_with_that_persons_account():
+    """"However, ... Zelensky “said ‘no’ to all issues.”" in the paragraph of Lavrov's interview is Lavrov's
+    account, not the United States' (whose stated belief stands between) nor nobody's; a new paragraph
+    starts afresh, and a sentence with no quotation is left to nobody."""
+    text = ("Lavrov said that Trump proposed some views. The United States believes that several principles must "
+            "be accepted. However, Zelensky “said ‘no’ to all issues.” The talks resumed in June.\n"
+            "The summit was dubbed the “meeting of the century” by organisers in Geneva.\n"
+            "The new bridge, the “Golden Arch”, opened on Monday.")
+    assert speakers_of(text) == [["lavrov"], ["united states"], ["lavrov"], [], [], []]
+
+
+def test_her_words_and_the_paper_continue_who_was_spoken_of():
+    text = ("Castellanos said the offer was too low. But in her words, “the offer has to move, or we move.”\n"
+            "The Templemoor Echo reported that costs had risen. According to the paper, managers had warned the "
+            "board.")
+    assert speakers_of(text) == [["castellanos"], ["castellanos"], ["templemoor echo"], ["templemoor echo"]]
