@@ -101,7 +101,11 @@ def transliterated(word: str, known: str) -> bool:
     """Two spellings of one name that differ only in vowels, as transliterations do (Kyiv/Kiev,
     Kharkiv/Kharkov, Zelensky/Zelenskiy): same first and last letter, same consonants in order."""
     return (len(word) >= 4 and len(known) >= 4 and word[0] == known[0] and word[-1] == known[-1]
-            and _VOWELS.sub("", word) == _VOWELS.sub("", known))
+            and consonants(word) == consonants(known))
+
+
+def consonants(word: str) -> str:
+    return _VOWELS.sub("", word)
 
 
 def name_form(word: str) -> str:

@@ -19,7 +19,7 @@ from .analysis import VERSION as ANALYSIS_VERSION
 
 log = logging.getLogger(__name__)
 
-FORMAT = "10"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
+FORMAT = "11"  # bump when the schema or keyword.terms() changes: older catalogues are rebuilt
 # A new text analysis rebuilds the catalogue too: the rebuild finds the chunks analysed by the old one
 # and marks their articles damaged, so the next ingest (of the configured corpus: the next start)
 # analyses them again instead of leaving them without sentences.

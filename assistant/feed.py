@@ -8,6 +8,7 @@ before or after, never half of each.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -28,12 +29,17 @@ class FeedFollower:
         self._file = file
         self._articles = articles
         self._store = store
+        self._looked: float | None = None  # when this process last read the feed (its clock)
 
     def sync(self, full: bool = False) -> int:
         """Apply what changed in the store since the last sync (everything, with `full` or the first
         time). Returns the number of articles updated here."""
         cursor = None if full else self._locked(self._file.meta, "cursor")
-        since = None if cursor is None else float(cursor) - FEED_OVERLAP
+        started = time.time()
+        # Read again what may have been committed since the last look: from the newest record seen, or, once
+        # this process has looked more than FEED_OVERLAP after it, from that look (what was written before
+        # it was committed by then), so the last seconds of a big ingest are not read on every question.
+        since = None if cursor is None else max(float(cursor), self._looked or 0.0) - FEED_OVERLAP
         changed: list[ArticleRecord] = []
         seen: set[str] = set()
         newest = float(cursor) if cursor is not None else 0.0
@@ -52,6 +58,7 @@ class FeedFollower:
                 if gone:
                     self._articles.remove(gone)
                 self._file.set_meta(cursor=repr(newest))
+        self._looked = started
         return len(changed) + len(gone)
 
     def _locked(self, read, *args):
