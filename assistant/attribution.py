@@ -209,7 +209,8 @@ def _find(text: str, s: int, e: int, doc, state: ArticleSpeakers, starts_inside:
     if m := _WORDS_OF.search(sentence):
         if m.group(2):  # "But in her words, “...”": the person spoken of last
             found.append(said_by(referent, m.group(2), "continuation", s, e, quoted, None)
-                         if (referent := state.last_person(set())) is not None else None)
+                         if (referent := state.last_person(set(), "she" if m.group(2) == "her" else "he"))
+                         is not None else None)
         else:
             found.append(said_by_name(m.group(1), "", s, e, quoted, state, "reported"))
     if doc is not None:
@@ -322,7 +323,7 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
         state.mentioned(unquoted[: subject.idx])  # "After the meeting, which Zelensky described ..., he told"
         # "He said that Trump proposed": not Trump
         later = {speaker_key(w) for w in capitalised(unquoted[subject.idx:])}
-        referent = state.last_person(later) if subject.lower_ in PERSON_PRONOUNS else state.last_thing
+        referent = state.last_person(later, subject.lower_) if subject.lower_ in PERSON_PRONOUNS else state.last_thing
         if referent is None:
             return None
         return said_by(referent, subject.text, "continuation", s, e, quoted, span)

@@ -70,6 +70,7 @@ class Speaker:
     name: str
     roles: set[str] = field(default_factory=set)
     person: bool = True
+    pronoun: str = ""  # "he" or "she" once the article has called them so (or Mr / Ms), else unknown
 
 
 @dataclass
@@ -88,9 +89,14 @@ class ArticleSpeakers:
         else:
             self.last_thing = speaker
 
-    def last_person(self, besides: set[str]) -> Speaker | None:
-        """The most recent person, other than those named in the sentence at hand."""
-        return next((p for p in reversed(self.recent_people) if p.key not in besides), None)
+    def last_person(self, besides: set[str], pronoun: str = "") -> Speaker | None:
+        """The most recent person, other than those named in the sentence at hand, whom the article has
+        not called by the other pronoun ("He told the Post" after a woman's statement is not hers)."""
+        referent = next((p for p in reversed(self.recent_people) if p.key not in besides
+                         and not (pronoun and p.pronoun and p.pronoun != pronoun)), None)
+        if referent is not None and pronoun and not referent.pronoun:
+            referent.pronoun = pronoun
+        return referent
 
     def mentioned(self, unquoted: str) -> None:
         """A sentence (its quotations blanked) that quotes nobody but names a known person first makes
@@ -151,6 +157,9 @@ def said_by_name(phrase: str, appositive: str, s: int, e: int, quoted, state: Ar
     for r in (role, appositive):
         if r:
             speaker.roles.add(r)
+    honorific = {w.lower().strip(".") for w in role.split()}
+    if not speaker.pronoun and honorific & {"mr", "mrs", "ms"}:
+        speaker.pronoun = "he" if "mr" in honorific else "she"
     return said_by(speaker, as_written or phrase, kind or ("direct" if quoted else "reported"), s, e, quoted, span)
 
 

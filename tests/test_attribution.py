@@ -352,3 +352,13 @@ def test_her_words_and_the_paper_continue_who_was_spoken_of():
             "The Templemoor Echo reported that costs had risen. According to the paper, managers had warned the "
             "board.")
     assert speakers_of(text) == [["castellanos"], ["castellanos"], ["templemoor echo"], ["templemoor echo"]]
+
+
+def test_he_is_not_a_woman_the_article_called_she():
+    """"He told the Post" after Lindqvist's "she said" is not Lindqvist's: with no man quoted yet, it is
+    nobody's rather than words in the wrong mouth; Mr and Ms say which from the start."""
+    text = ("Lindqvist said the gaps were technical. “We are close,” she said.\n"
+            "Orland’s chief negotiator, Pieter Vandermeulen, was less upbeat. He told the Post that his delegation "
+            "had no mandate.\n"
+            "Ms. Okafor said the budget was fixed. Mr. Whitlock said it was not. She said she would veto it.")
+    assert speakers_of(text) == [["lindqvist"], ["lindqvist"], [], [], ["okafor"], ["whitlock"], ["okafor"]]
