@@ -30,6 +30,7 @@ from .speakers import (
     NATIONALITIES,
     TITLES,
     ArticleSpeakers,
+    is_outlet,
     said_by,
     said_by_name,
     said_by_outlet,
@@ -131,7 +132,8 @@ def _attribute(article: Article, spans: Sequence[tuple[int, int]], parsed: dict,
         if speaker is None and quoting and previous is not None and (
                 introduced or starts_quote(text[slice(*spans[run[0]])])):
             carried = previous  # "X said:" then the quotation, or a new quotation right after X's statement
-        elif speaker is None and quoting and paragraph:
+        elif not any(found_in_run) and paragraph and any(_quoted_words(text[slice(*spans[i])], inside[i]) >= 3
+                                                          for i in run):
             # "Lavrov said ... The United States believes ... However, Zelensky “said ‘no’ to all issues.”":
             # quoted words no one is said to have spoken go on with the account of the paragraph's last person
             # (an institution's stated belief in between is context, not the one being quoted).
@@ -166,6 +168,12 @@ def _attribute(article: Article, spans: Sequence[tuple[int, int]], parsed: dict,
 
 _SAME_OUTLET = re.compile(r"\b(?:the same|that|this) (?:newspaper|paper|outlet|agency|network|channel|daily|tabloid)\b",
                           re.I)
+
+
+def _quoted_words(sentence: str, starts_inside: bool) -> int:
+    """The words of a sentence's longest quotation: a scare quote or a name in quotation marks (“grain
+    corridor”) is one or two, quoted speech longer."""
+    return max((len(sentence[a:b].split()) for a, b in _quote_spans(sentence, starts_inside)), default=0)
 
 
 def _caption(sentence: str) -> bool:
@@ -333,7 +341,8 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
     if _pronoun(subject):
         return None  # I, we, they, you: inside someone's words, or nobody in particular
     named = next((c for c in subject.children if c.dep_ == "appos" and _proper(c)), None)
-    if named is not None and not _proper(subject) and not subject.text[:1].isupper():
+    if (named is not None and not _proper(subject) and not subject.text[:1].isupper()
+            and subject.lower_ not in INSTITUTIONS | GROUPS):
         # "Its spokesperson, Tobias Reinholt, said", "Vessmark's trade minister, Adaeze Lindqvist, said": the
         # name in apposition speaks, and the role is what the article calls them.
         name = " ".join(t.text for t in named.subtree if t.dep_ in ("compound", "flat") or t.i == named.i)
@@ -346,7 +355,8 @@ def _from_subject(subject, s: int, e: int, quoted, state: ArticleSpeakers, unquo
     modifiers = [t.text for t in words if t.i != subject.i and t.dep_ not in ("det", "poss", "case")
                  and t.lower_ not in ("several", "some", "many")]
     definite = any(t.dep_ == "det" and t.lower_ == "the" for t in subject.children)
-    if definite and not modifiers and head in ("paper", "newspaper") and state.last_thing is not None:
+    if definite and not modifiers and head in ("paper", "newspaper") and state.last_thing is not None \
+            and is_outlet(state.last_thing.key):
         return said_by(state.last_thing, phrase, "continuation", s, e, quoted, span)  # "the paper", of The Echo
     if head in GROUPS:
         if head in ("report", "reports") and any(m[:1].isupper() for m in modifiers):

@@ -28,8 +28,9 @@ OUTLETS = frozenset("""
 guardian bloomberg reuters nbc cnn bbc tass ria interfax ap afp politico axios fox abc cbs msnbc npr kommersant
 izvestia vedomosti ukrinform xinhua telegraph economist spiegel times post journal independent pravda rbc
 meduza nexta sky al-jazeera jazeera lianta newsweek guardian's
-gazette courier herald tribune chronicle echo observer dispatch inquirer bulletin
 """.split())
+# The last word of a newspaper's name ("The Templemoor Echo"); anywhere else they may be a title ("Chief Observer").
+NEWSPAPER_WORDS = frozenset("gazette courier herald tribune chronicle echo observer dispatch inquirer bulletin".split())
 INSTITUTIONS = frozenset("""
 kremlin pentagon ministry department government administration office agency network media newspaper outlet
 channel station press service council commission parliament congress senate embassy army military police nato
@@ -125,6 +126,12 @@ class ArticleSpeakers:
                     speaker.name = name
 
 
+def is_outlet(key: str) -> bool:
+    """Whether a speaker key names a news outlet ("templemoor echo", "guardian"), not any institution."""
+    words = key.split()
+    return bool(words) and (any(w in OUTLETS for w in words) or words[-1] in NEWSPAPER_WORDS | {"media"})
+
+
 # --- statements by a written name -----------------------------------------------------------------
 # Each takes the sentence's offsets `s`, `e`, its quoted stretches and, when known, the statement's
 # span inside it (see _offsets).
@@ -137,7 +144,8 @@ def said_by_name(phrase: str, appositive: str, s: int, e: int, quoted, state: Ar
     lowered = [w.lower() for w in words if w.lower() not in ("the", "a", "an")]
     if not lowered:
         return None
-    if any(w.strip(".") in OUTLETS for w in lowered) or lowered[-1] in INSTITUTIONS or "_".join(lowered) in PLACES or \
+    if any(w.strip(".") in OUTLETS for w in lowered) or lowered[-1] in INSTITUTIONS | NEWSPAPER_WORDS or \
+            "_".join(lowered) in PLACES or \
             (len(lowered) == 1 and lowered[0] in PLACES) or lowered == ["white", "house"]:
         return said_by_outlet(" ".join(w for w in words if w.lower() not in ("the", "a", "an")), as_written or phrase,
                               s, e, quoted, state, span)

@@ -362,3 +362,13 @@ def test_he_is_not_a_woman_the_article_called_she():
             "had no mandate.\n"
             "Ms. Okafor said the budget was fixed. Mr. Whitlock said it was not. She said she would veto it.")
     assert speakers_of(text) == [["lindqvist"], ["lindqvist"], [], [], ["okafor"], ["whitlock"], ["okafor"]]
+
+
+def test_the_paragraph_rule_leaves_other_speakers_quotations_and_scare_quotes_alone():
+    """Quoted words go on with the paragraph's account only when nobody is said to have spoken them and they
+    are speech, not a name in quotation marks; "the paper" is an outlet's, and an observer is a person."""
+    text = ("Lavrov said the talks were close. A senior official said: “We are close. We will sign in June.” "
+            "The so-called “grain corridor” reopened on Monday.\n"
+            "The Kremlin said the meeting was useful. According to the paper, the talks had stalled.\n"
+            "Chief Observer Maria Lopez said the count was clean.")
+    assert speakers_of(text) == [["lavrov"], ["unnamed"], [], [], ["kremlin"], [], ["lopez"]]  # not Lavrov's
