@@ -12,8 +12,9 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from .analysis import VERSION as ANALYSIS_VERSION
 
@@ -25,6 +26,27 @@ FORMAT = "11"  # bump when the schema or keyword.terms() changes: older catalogu
 # analyses them again instead of leaving them without sentences.
 _BUILT_BY = f"{FORMAT} (analysis {ANALYSIS_VERSION})"
 SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+
+
+T = TypeVar("T")
+
+
+class UntilChanged(Generic[T]):
+    """A value derived from the catalogue file, read again only when the file changed: SQLite's data_version
+    tells of other connections' commits, `clear()` (called by this connection's writers) of its own."""
+
+    def __init__(self, db: sqlite3.Connection, read: Callable[[], T]) -> None:
+        self._db, self._read = db, read
+        self._cached: tuple[int, T] | None = None
+
+    def get(self) -> T:
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        if self._cached is None or self._cached[0] != version:
+            self._cached = (version, self._read())
+        return self._cached[1]
+
+    def clear(self) -> None:
+        self._cached = None
 
 
 class Outdated(sqlite3.DatabaseError):

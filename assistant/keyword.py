@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 from .analysis import terms
+from .catalogue_file import UntilChanged
 from .name_index import NameIndex
 
 BM25_K1, BM25_B = 1.5, 0.75  # Lucene's defaults, as bm25s used them before
@@ -70,11 +71,11 @@ class ChunkTerms:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._size: tuple[int, int, float] | None = None  # (data_version, chunk count, average length)
+        self._size = UntilChanged(db, self._read_size)  # (chunk count, average length)
 
     def add(self, rows: Iterable[tuple[str, str, list[str]]]) -> None:
         """(chunk_id, doc_id, terms) rows."""
-        self._size = None
+        self._size.clear()
         df: Counter[str] = Counter()
         for cid, doc_id, words in rows:
             df.update(set(words))
@@ -86,7 +87,7 @@ class ChunkTerms:
                              "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df", df.items())
 
     def remove(self, doc_ids: Iterable[str]) -> None:
-        self._size = None
+        self._size.clear()
         df: Counter[str] = Counter()
         for doc_id in doc_ids:
             rows = self._db.execute("SELECT chunk_terms.rowid, terms FROM chunks JOIN chunk_terms "
@@ -104,11 +105,11 @@ class ChunkTerms:
     def stats(self) -> tuple[int, float]:
         """Chunk count and average length in terms, read again only when the file changed
         (data_version tells of other connections' commits, add() and remove() of this one's)."""
-        version = self._db.execute("PRAGMA data_version").fetchone()[0]
-        if self._size is None or self._size[0] != version:
-            count, length = self._db.execute("SELECT count(*), total(length) FROM chunks").fetchone()
-            self._size = (version, count, length / count if count else 1.0)
-        return self._size[1], self._size[2]
+        return self._size.get()
+
+    def _read_size(self) -> tuple[int, float]:
+        count, length = self._db.execute("SELECT count(*), total(length) FROM chunks").fetchone()
+        return count, length / count if count else 1.0
 
     def doc_freq(self, term: str) -> int:
         row = self._db.execute("SELECT df FROM term_df WHERE term = ?", (term,)).fetchone()

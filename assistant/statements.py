@@ -14,7 +14,8 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from .analysis import capitalised, consonants, terms, transliterated
+from .analysis import capitalised, consonants, terms
+from .catalogue_file import UntilChanged
 from .name_index import SPELLING_CUTOFF  # as for names in the keyword index: Witcooff offers Witkoff
 from .speakers import speaker_key
 from .types import Chunk, Speaker
@@ -44,22 +45,14 @@ class StatementIndex:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._keys: _SpeakerKeys | None = None
-        self._keys_version = -1
-
-    def _known(self) -> _SpeakerKeys:
-        """The quoted speakers' keys, read again only when the table changed: by this connection (add and
-        remove drop them) or by another process sharing the file (SQLite's data_version moves). A name was
-        matched against every key of the archive on each question: 37 ms at 100,000 chunks."""
-        (version,) = self._db.execute("PRAGMA data_version").fetchone()
-        if self._keys is None or version != self._keys_version:
-            self._keys = _SpeakerKeys([k for (k,) in self._db.execute("SELECT DISTINCT speaker FROM statements")])
-            self._keys_version = version
-        return self._keys
+        # The quoted speakers' keys, kept until the statements change: a name was matched against every key
+        # of the archive on each question (37 ms at 100,000 chunks).
+        self._keys = UntilChanged(db, lambda: _SpeakerKeys(
+            [k for (k,) in db.execute("SELECT DISTINCT speaker FROM statements")]))
 
     def add(self, doc_id: str, chunks: Iterable[Chunk]) -> None:
         """The statements in these chunks of one article (a sentence in two chunks counts once)."""
-        self._keys = None
+        self._keys.clear()
         for chunk in chunks:
             for sentence in chunk.sentences:
                 # A sentence belongs to the chunk it starts in (a sentence longer than a chunk is cut).
@@ -81,7 +74,7 @@ class StatementIndex:
                                                                  words))
 
     def remove(self, doc_ids: Iterable[str]) -> None:
-        self._keys = None
+        self._keys.clear()
         for doc_id in doc_ids:
             rows = [(r,) for (r,) in self._db.execute("SELECT rowid FROM statements WHERE doc_id = ?", (doc_id,))]
             self._db.executemany("DELETE FROM statement_terms WHERE rowid = ?", rows)
@@ -90,7 +83,7 @@ class StatementIndex:
     # --- reading --------------------------------------------------------------------------
 
     def keys(self) -> list[str]:
-        return list(self._known().keys)
+        return list(self._keys.get().keys)
 
     def resolve(self, name: str) -> tuple[list[str], list[str]]:
         """The speaker keys a name stands for ("Sergey Lavrov", "Lavrov", "Zelenskyy", "The Guardian"),
@@ -101,7 +94,7 @@ class StatementIndex:
             return self._described(words), []
         whole = " ".join(speaker_key(w) for w in words)
         last = speaker_key(capitalised(name)[-1] if capitalised(name) else (words[-1] if words else ""))
-        known = self._known()
+        known = self._keys.get()
         found = known.matching(whole, last)
         if found:
             return found, []
@@ -134,6 +127,8 @@ class StatementIndex:
              doc_id: str | None = None) -> list[tuple[dict, float]]:
         """Statements by any of `speakers` (everyone when None), those about `about` first (BM25 over
         the words of their sentences), then in the order of the articles."""
+        if speakers is not None and not speakers:
+            return []
         where, args = [], []
         if speakers is not None:
             where.append(f"s.speaker IN ({','.join('?' * len(speakers))})")
@@ -146,7 +141,7 @@ class StatementIndex:
         if about_terms:
             match = "terms : (" + " OR ".join(f'"{t}"' for t in about_terms) + ")"
             if speakers is not None:
-                said_by = " OR ".join(f'"{_token(key)}"' for key in speakers) or "_"
+                said_by = " OR ".join(f'"{_token(key)}"' for key in speakers)
                 match = f"speaker : ({said_by}) AND {match}"
             rows = self._db.execute(
                 f"SELECT {columns}, -{_RANKED} FROM statement_terms JOIN statements s "
@@ -178,8 +173,8 @@ class StatementIndex:
 
 
 class _SpeakerKeys:
-    """Speaker keys arranged for `resolve`: a transliteration shares its first and last letters and its
-    consonants (analysis.transliterated), so keys are grouped by those; an outlet's several words are few."""
+    """Speaker keys arranged for `resolve`: keys grouped by first letter, last letter and consonants, which is
+    what analysis.transliterated compares (Zelensky / Zelenskiy); an outlet's several words are few."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
@@ -195,7 +190,7 @@ class _SpeakerKeys:
         holding all its words; in the order of `keys`."""
         found = {k for k in (whole, last) if k in self._position}
         if len(last) >= 4:
-            found.update(k for k in self._spelt.get(_skeleton(last), ()) if transliterated(k, last))
+            found.update(self._spelt.get(_skeleton(last), ()))  # the same skeleton: a transliteration
         if whole:
             found.update(k for k in self._several_words if set(whole.split()) <= set(k.split()))
         return sorted(found, key=self._position.__getitem__)
