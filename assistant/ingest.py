@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .catalogue import Catalogue
 from .chunking import chunk_article
 from .config import Settings
 from .locking import WriterLock
-from .records import COMPLETE, DELETED, WRITING
+from .records import COMPLETE, DELETED, WRITING, ArticleRecord
 from .store import Store
 from .types import Article, Chunk, Embedder, IngestReport, Sentence, Skipped
 
@@ -33,9 +33,9 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
     it; without it, such an article is refused (a conflict) and the indexed one stays as it was."""
     files, skipped = corpus.find_files(paths := list(paths))  # "" is refused there, before Path("") means "."
     given = [Path(p) for p in paths]
-    with store.writer_lock(settings.lock_timeout) as lock:
+    with store.writer_lock(settings.lock_timeout) as lock, \
+            _Writer(store, catalogue, embedder, settings, skipped, progress, lock) as writer:
         catalogue.sync()
-        writer = _Writer(store, catalogue, embedder, settings, skipped, progress, lock)
         seen: dict[str, str] = {}
         added: list[str] = []
         updated: list[str] = []
@@ -69,10 +69,12 @@ def ingest(paths: Iterable[str | Path], store: Store, catalogue: Catalogue, embe
             writer.add(item, replacing=record is not None and record.state != DELETED)
             written.add(item.doc_id)
         # Articles a crash left half-written, even when their file is not part of this ingest (or was refused).
+        writer.wait()
         for record in catalogue.with_state(WRITING, DAMAGED):
             if record.doc_id not in written:
                 writer.add(store.article(record.doc_id), replacing=True)
         writer.flush()
+        writer.wait()
         failed = {s.path for s in skipped}
         added = [d for d in added if seen[d] not in failed]
         updated = [d for d in updated if seen[d] not in failed]
@@ -100,8 +102,11 @@ def _absolute(path: str) -> str:
 
 
 class _Writer:
-    """Collects articles until a batch is worth embedding, then writes the batch to the store and
-    records it in the catalogue."""
+    """Collects articles until a batch is worth embedding, then embeds it while the previous batch is
+    written: the store's writes (Chroma's SQLite and vector index) run beside the next batch's embedding
+    instead of between batches, one batch at a time and in order, so a crash leaves what it always left.
+    The catalogue records a batch in this thread once its write has finished (its SQLite connection
+    belongs to this thread)."""
 
     def __init__(self, store: Store, catalogue: Catalogue, embedder: Embedder, settings: Settings,
                  skipped: list[Skipped], progress: bool, lock: WriterLock) -> None:
@@ -112,6 +117,21 @@ class _Writer:
         self.spans: list[list[tuple[int, int]]] = []
         self.replacing: list[str] = []
         self.bar = _progress(progress)
+        # one thread analyses the batch being embedded, the other writes the batch before it
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest")
+        self.writing: tuple[Future[list[ArticleRecord]], list[tuple[Article, list[Chunk]]], int] | None = None
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.wait()
+            elif self.writing is not None:
+                self.writing[0].exception()  # let the write under way finish before the lock goes
+        finally:
+            self.pool.shutdown(wait=True)
 
     def add(self, article: Article, replacing: bool) -> None:
         spans = sentence_spans(article.text)
@@ -127,27 +147,36 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
+        """Embed and analyse the collected articles, then start writing them."""
         if not self.pending:
             return
+        pending, spans, replacing = self.pending, self.spans, self.replacing
+        self.pending, self.replacing, self.spans = [], [], []
         # The analysis (mostly spaCy's parser, one thread) runs beside the embedding (ONNX, which leaves
         # part of the second core idle): the texts to embed do not depend on it.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            analysing = pool.submit(analyse, [a for a, _ in self.pending], self.spans, self.settings.attribute)
-            texts = [c.text for _, chunks in self.pending for c in chunks]
-            vectors = self.embedder.embed(texts)
-            analysed = analysing.result()
-        self.pending = [(a, with_sentences(chunks, sentences))
-                        for (a, chunks), sentences in zip(self.pending, analysed)]
+        analysing = self.pool.submit(analyse, [a for a, _ in pending], spans, self.settings.attribute)
+        texts = [c.text for _, chunks in pending for c in chunks]
+        vectors = self.embedder.embed(texts)
+        analysed = analysing.result()
+        pending = [(a, with_sentences(chunks, sentences)) for (a, chunks), sentences in zip(pending, analysed)]
         items, at = [], 0
-        for article, chunks in self.pending:
+        for article, chunks in pending:
             items.append((article, chunks, vectors[at : at + len(chunks)]))
             at += len(chunks)
+        self.wait()
         self.lock.renew()
-        records = self.store.put_articles(items, replacing=self.replacing)
-        self.catalogue.written(records, {a.doc_id: chunks for a, chunks in self.pending})
+        self.writing = (self.pool.submit(self.store.put_articles, items, replacing=replacing), pending, len(texts))
+
+    def wait(self) -> None:
+        """Until the batch being written is written, then record it in the catalogue."""
+        if self.writing is None:
+            return
+        future, pending, count = self.writing
+        self.writing = None
+        records = future.result()
+        self.catalogue.written(records, {a.doc_id: chunks for a, chunks in pending})
         if self.bar is not None:
-            self.bar.update(len(texts))
-        self.pending, self.replacing, self.spans = [], [], []
+            self.bar.update(count)
 
 
 def with_sentences(chunks: list[Chunk], sentences: tuple[Sentence, ...]) -> list[Chunk]:

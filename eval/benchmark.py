@@ -224,9 +224,9 @@ def seed_hits(assistant: Assistant) -> dict:
     Follow-ups are searched as `assistant eval` searches them in the extractive mode: the
     question the extractive answer made standalone from the conversation. A miss is also
     counted as "beaten by a near-copy" when a top-5 passage from the synthetic archive holds
-    at least NEAR_COPY of the gold evidence's terms: the generator keeps each seed sentence's
-    shape, so the archive holds copies of the answer with other names and a few words swapped,
-    which no retrieval can tell from the original without knowing which article is the seed.
+    at least NEAR_COPY of the gold evidence's terms: the archive's rewrites of the seed articles
+    keep each sentence's shape, so it holds copies of the answer with other names and a few words
+    swapped, which no retrieval can tell from the original when the question names nothing they changed.
     """
     texts: dict[str, str] = {}
     hits, near_copies, follow_ups = [], 0, 0
@@ -457,8 +457,9 @@ def table(results: dict) -> str:
 
 NOTES = """\
 - Sizes are target index sizes in chunks ({chunk_tokens}-token chunks, {chunk_overlap_tokens} overlap); "seeds" is
-  the five seed articles alone, every other size is the seeds plus a synthetic archive made from the seeds'
-  sentences with names, numbers and dates varied (eval/bench_corpus.py, generator version {generator_version}).
+  the five seed articles alone, every other size is the seeds plus a synthetic archive of real news text with
+  names, numbers and dates varied: bulletins of the Lee corpus's 299 ABC news stories, and (2% of the articles)
+  rewrites of the seed articles (eval/bench_corpus.py, generator version {generator_version}).
 - Full ingest: reading, chunking, embedding ({embedding_model}, ONNX on CPU), Chroma and the keyword catalogue,
   into an empty index, with the model loaded beforehand. Raw embedding: the model alone on up to {raw:,} chunk
   texts of the same corpus, in the same process.

@@ -11,7 +11,9 @@ import pytest
 from conftest import LAVROV_DOC, ROOT, chroma_collection
 
 from assistant import Assistant
-from assistant.errors import CorpusError, IndexUnusableError
+from assistant.config import Settings
+from assistant.errors import CorpusError, IndexUnusableError, StoreUnavailableError
+from assistant.store import Store
 
 
 def stored_chunk_ids(index_dir) -> list[str]:
@@ -231,3 +233,38 @@ def test_an_empty_index_answers_nothing_but_does_not_fail(tmp_path):
     a = Assistant(index_dir=tmp_path / "empty", corpus=[])
     assert a.retrieve("What did Lavrov say?") == []
     assert a.ask("What did Lavrov say?").refused
+
+
+class _FailingSecondWrite(Store):
+    """A store whose second batch write fails, as a Chroma server that goes away mid-ingest does."""
+
+    writes = 0
+
+    def put_articles(self, items, replacing=()):
+        self.writes += 1
+        if self.writes == 2:
+            raise StoreUnavailableError("the Chroma server went away")
+        return super().put_articles(items, replacing)
+
+
+def test_a_batch_write_that_fails_while_the_next_batch_embeds_loses_nothing(tmp_path, corpus_dir):
+    """Ingest writes one batch while it embeds the next (ingest.py): a failed write still stops the
+    ingest with the store's error, keeps the batch written before it, and the next ingest completes
+    the index to exactly what an uninterrupted one builds."""
+    settings = Settings(ingest_batch_chunks=8)
+    index_dir = tmp_path / "idx"
+    probe = Assistant(index_dir=index_dir, corpus=[], settings=settings)
+    failing = _FailingSecondWrite(index_dir, probe.embedder.model_name, probe.embedder.dimension)
+    a = Assistant(index_dir=index_dir, corpus=[], settings=settings, store=failing, embedder=probe.embedder)
+    with pytest.raises(StoreUnavailableError, match="went away"):
+        a.ingest([corpus_dir])
+    assert failing.writes == 2
+    a.close()
+    b = Assistant(index_dir=index_dir, corpus=[], settings=settings, embedder=probe.embedder)
+    assert 0 < len(b.articles()) < 5, "the first batch is kept, the failed one is not listed"
+    b.ingest([corpus_dir])
+    assert len(b.articles()) == 5
+    assert_consistent(b)
+    fresh = Assistant(index_dir=tmp_path / "fresh", corpus=[], embedder=probe.embedder)
+    fresh.ingest([corpus_dir])
+    assert stored_chunk_ids(index_dir) == stored_chunk_ids(tmp_path / "fresh")
