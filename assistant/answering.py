@@ -298,12 +298,12 @@ def _names_subject(subject: str, texts: Sequence[str]) -> bool:
 
 
 def _affirms(text: str, word: str, negated: bool) -> bool:
-    """Whether the text holds the word (in any form: "met" is "meet") not denied by a negation just
-    before it, unless the question denies it too."""
+    """Whether the text holds the word (in any form: "met" is "meet") as the question does: not denied by
+    a negation just before it, or, when the question denies it ("will never meet"), denied too."""
     stems = verb_stems(word)
     words = re.findall(r"[\w’']+", text)
     found = [i for i, w in enumerate(words) if stems and verb_stems(w) == stems]
-    return any(negated or not _NEGATION.search(" ".join(words[max(0, i - NEGATION_WORDS):i])) for i in found)
+    return any(bool(_NEGATION.search(" ".join(words[max(0, i - NEGATION_WORDS):i]))) == negated for i in found)
 
 
 def _speaker_shown(sentence: Sentence, quote: str, keyword: Catalogue, who: bool) -> str:

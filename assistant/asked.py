@@ -106,7 +106,8 @@ _LIGHT = frozenset("""be is are was were been being am do does did done have has
 tell tells told call calls called think thinks thought believe believes believed want wants wanted need
 needs needed make makes made get gets got seem seems seemed appear appears appeared feel feels felt
 consider considers considered see sees saw describe describes described claim claims claimed argue
-argues argued go goes went come comes came take takes took mean means meant""".split())
+argues argued go goes went come comes came take takes took mean means meant characterize characterizes
+characterized characterise characterises characterised portray portrays portrayed""".split())
 _PREMISE_CLAUSES = frozenset({"ccomp", "xcomp", "acomp", "oprd", "conj"})
 
 
@@ -137,13 +138,29 @@ def premise(question: str) -> Premise | None:
         verb = next((t for t in doc if t.idx == named.start(2)), None)
         todo = [verb] if verb is not None else todo
     words, negated = [], set()
-    while todo:
-        token = todo.pop(0)
-        if (token.tag_.startswith(("VB", "JJ")) or token is verb) and token.lower_ not in _LIGHT and terms(token.text):
+    queue = [(token, False) for token in todo]  # each with whether a light verb above it was negated
+    while queue:
+        token, denied = queue.pop(0)
+        light = token.lower_ in _LIGHT
+        # "Why did he not want to talk": the negation of "want" is the talking's
+        denied = denied or any(child.dep_ == "neg" for child in token.children)
+        if (token.tag_.startswith(("VB", "JJ")) or token is verb) and not light and terms(token.text):
             words.append(token.text)
-            if any(child.dep_ == "neg" for child in token.children):
+            if denied:
                 negated.add(token.text)
-        todo += [child for child in token.children if child.dep_ in _PREMISE_CLAUSES]
+            # "Why did Trump praise Biden": praising someone else is not it
+            words += [child.text for child in token.children if child.dep_ == "dobj" and child.tag_ == "NNP"]
+        below = [child for child in token.children if child.dep_ in _PREMISE_CLAUSES]
+        # "criticize Biden for letting Ukraine attack": what it was for
+        below += [word for child in token.children if child.dep_ == "prep" and child.lower_ == "for"
+                  for word in child.children if word.dep_ == "pcomp"]
+        if light:  # "describe the talks as hostile" (the parse may hang "as" on the talks): what they were called
+            heads = [token, *(child for child in token.children if child.dep_ == "dobj")]
+            below += [word for head in heads for child in head.children if child.dep_ == "prep" and child.lower_ == "as"
+                      for word in child.children if word.tag_ == "JJ"]
+            # "call the meeting a failure": the word it was called, parsed as a second object
+            words += [child.text for child in [c for c in token.children if c.dep_ == "dobj"][1:] if child.tag_ == "NN"]
+        queue += [(child, denied and light) for child in below]
     # "Why did Trump's envoy ...": a role, which the articles may name otherwise
     subject = named.group("subject").strip() if named and not re.search(r"['’]s\s*$", named.group("subject")) else ""
     return Premise(tuple(words), frozenset(negated), subject) if words else None

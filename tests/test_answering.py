@@ -198,7 +198,9 @@ HARBOUR = ("Harbour works in Tarn finish early\n"
            "It was not clear exactly who paid for the new lights on the pier.\n"
            "Ruiz told a Spanish radio station that cruise ships would dock at the quay next year.\n"
            "Peter Okafor opened the new ferry office on the quay.\n"
-           "The council met the ferry company because the winter timetable had to change.\n")
+           "The council met the ferry company because the winter timetable had to change.\n"
+           "The harbour master did not want to delay the opening, because the sailing season starts in May.\n"
+           "Peter Okafor described the works as careful, since no boat had to leave the harbour.\n")
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +222,10 @@ def harbour(tmp_path_factory):
     ("Why did Ana Ruiz praise the workers on the new quay?", "takes as given (“praise”)"),
     # the council rejected it, not the mayor
     ("Why did Ana Ruiz reject the plan to close the quay road at night?", "takes as given (“reject”)"),
+    # it runs until midnight: that is no "never"
+    ("Why did the council say the ferry will never run at night?", "takes as given (“run”)"),
+    ("Why did Peter Okafor describe the works as careless?", "takes as given (“careless”)"),  # careful
+    ("Why did the council meet Ana Ruiz?", "takes as given (“meet”, “Ruiz”)"),  # it met the ferry company
 ])
 def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour, question, reason):
     answer = harbour.ask(question, mode="extractive")
@@ -236,6 +242,8 @@ def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour,
     ("Who opened the new ferry office?", "Peter Okafor"),  # a name first in its sentence is still one
     ("What did regional officials attend on the quay?", "the opening ceremony"),  # words, not a name, asked for
     ("Why did the council meet the ferry company?", "the winter timetable"),  # "met" is "meet"
+    ("Why did the harbour master not want to delay the opening?", "the sailing season"),  # denied as asked
+    ("Why did Peter Okafor describe the works as careful?", "no boat had to leave"),
 ])
 def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour, question, expected):
     answer = harbour.ask(question, mode="extractive")
