@@ -33,7 +33,7 @@ from .analysis import (
     terms,
     verb_stems,
 )
-from .asked import Premise, asked_manner, asks_who_said, premise, speaker_asked
+from .asked import Premise, asked_manner, asks_who_said, premise, speaker_asked, thing_asked
 from .catalogue import Catalogue
 from .citations import make_citation
 from .reporting import manners
@@ -405,6 +405,11 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         if asks.search(question) and not any(_holds(kind, s, question_terms)
                                              for s in scored[:GATE_SENTENCES.get(kind, 1)]):
             return refused(f"No passage in the indexed articles gives the {_GATE_REASONS[kind]} asked for.", scored)
+    if ((thing := thing_asked(question)) and (vague := only_indefinitely(scored[0].text, thing))
+            and not any(set(terms(said.speaker_name)) - question_terms for said in scored[0].sentence.said)):
+        # (a statement by someone the question does not name may be the answer: "according to Celeste
+        # Wallander, ... a top Pentagon official" answers "Which Pentagon official warned ...")
+        return refused(f"The articles mention {vague} but do not say which.", scored)
     return Ranking(question, tuple(scored), None, who, tuple(passages))
 
 
@@ -414,6 +419,40 @@ def _quotation_inside(passage: Passage, sentence: Sentence) -> list[Sentence]:
 
 
 _WORDS = re.compile(r"\w+(?:'\w+)*")
+
+
+# "an American radio station", "some issues", "other strategies": a mention that does not say which
+_INDEFINITE = frozenset("a an some several other another many certain various multiple few one unnamed".split())
+_DEFINITE = frozenset("the this that these those his her its their our my your".split())
+INDEFINITE_REACH = 4  # words between the determiner and the noun: "an unnamed senior European Union official"
+_ENUMERATES = re.compile(r"\b(?:including|such as|namely)\b|:")  # "several principles ..., including ..."
+
+
+def only_indefinitely(text: str, noun: str) -> str | None:
+    """The sentence's mention of the noun ("an American radio station") when every mention of it is
+    indefinite and names nothing: the sentence restates what a "which ..." question asks, it does not
+    answer it. None when some mention is definite, named ("the station, WABC,", "a station called X",
+    "CNN, a network,", "Zelensky and several European leaders", "several principles, including ..."), or
+    there is none."""
+    words = re.findall(r"[\w’'-]+|[,;:()“”\"]", text)
+    stem = terms(noun)
+    vague = []
+    for i, word in enumerate(words):
+        if not stem or terms(word) != stem:
+            continue
+        start = next((j for j in range(i - 1, max(-1, i - INDEFINITE_REACH - 2), -1)
+                      if words[j].lower() in _INDEFINITE | _DEFINITE or not words[j][0].isalnum()
+                      or words[j].endswith(("’s", "'s"))), None)
+        after = words[i + 1 : i + 3]
+        named = (bool(after) and (after[0][:1].isupper() or after[0] in ("called", "named", "like")
+                                  or (after[0] == "," and len(after) > 1 and after[1][:1].isupper()))
+                 or bool(_ENUMERATES.search(" ".join(words[i + 1 :])))
+                 or start is not None and start >= 2 and words[start - 1] in (",", "and")
+                 and words[start - 2][:1].isupper())
+        if start is None or words[start].lower() not in _INDEFINITE or named:
+            return None
+        vague.append(" ".join([words[start].lower(), *words[start + 1 : i + 1]]))
+    return vague[0] if vague else None
 
 
 def _says(scored: ScoredSentence, phrase: str) -> bool:

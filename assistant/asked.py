@@ -164,3 +164,26 @@ def premise(question: str) -> Premise | None:
     # "Why did Trump's envoy ...": a role, which the articles may name otherwise
     subject = named.group("subject").strip() if named and not re.search(r"['’]s\s*$", named.group("subject")) else ""
     return Premise(tuple(words), frozenset(negated), subject) if words else None
+
+
+_AUXILIARY = r"(?:did|do|does|is|was|are|were|has|have|had|will|would|can|could|should|might|may|must)"
+# "Which American radio station interviewed Trump?", "On which issues did Lavrov ...", "What is the name
+# of the representative who ...", "Who was the official that ...": the thing whose identity is asked ("What
+# commitment ..." may ask for its content: "a commitment to strengthening relations" answers it)
+_THING_ASKED = (
+    re.compile(r"^\W*(?:[A-Za-z]+ )?[Ww]hich (?!(?:kind|sort|type|part)\b)(?!" + _AUXILIARY + r"\b)"
+               r"(?:(?!(?:of|the)\b)[\w-]+ ){0,3}?([a-z]+)"
+               r"(?= " + _AUXILIARY + r"\b| [a-z]+ed\b| [a-z]+ (?:the|a|an|its|his|her|their|to|that|on|in)\b|\?)"),
+    re.compile(r"\b[Ww]hat (?:is|was|are|were) the names? of (?:the|a|an) (?:[\w-]+ ){0,3}?([a-z]+)"
+               r"(?= who\b| that\b| which\b|\?|,| [A-Z])"),
+    re.compile(r"^\W*[Ww]ho (?:is|was|were|are) the (?:[\w-]+ ){0,3}?([a-z]+)(?= who\b| that\b|\?)"),
+)
+
+
+def thing_asked(question: str) -> str | None:
+    """The noun whose identity a "which ..." question asks for ("station" in "Which American radio
+    station interviewed Trump?"), or None."""
+    for pattern in _THING_ASKED:
+        if m := pattern.search(question):
+            return m.group(1)
+    return None

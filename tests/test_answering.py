@@ -200,7 +200,10 @@ HARBOUR = ("Harbour works in Tarn finish early\n"
            "Peter Okafor opened the new ferry office on the quay.\n"
            "The council met the ferry company because the winter timetable had to change.\n"
            "The harbour master did not want to delay the opening, because the sailing season starts in May.\n"
-           "Peter Okafor described the works as careful, since no boat had to leave the harbour.\n")
+           "Peter Okafor described the works as careful, since no boat had to leave the harbour.\n"
+           "Several local firms built the new slipway, and a Danish company made its cranes.\n"
+           "The new quay lamps were made by Lumen, a Swedish company.\n"
+           "The council set several conditions for the slipway, including a night limit on lorries.\n")
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +229,8 @@ def harbour(tmp_path_factory):
     ("Why did the council say the ferry will never run at night?", "takes as given (“run”)"),
     ("Why did Peter Okafor describe the works as careless?", "takes as given (“careless”)"),  # careful
     ("Why did the council meet Ana Ruiz?", "takes as given (“meet”, “Ruiz”)"),  # it met the ferry company
+    # the sentence says there was one, not which
+    ("Which local firms built the new slipway?", "mention several local firms but do not say which"),
 ])
 def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour, question, reason):
     answer = harbour.ask(question, mode="extractive")
@@ -244,6 +249,8 @@ def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour,
     ("Why did the council meet the ferry company?", "the winter timetable"),  # "met" is "meet"
     ("Why did the harbour master not want to delay the opening?", "the sailing season"),  # denied as asked
     ("Why did Peter Okafor describe the works as careful?", "no boat had to leave"),
+    ("Which company made the new quay lamps?", "Lumen, a Swedish company"),  # named beside it
+    ("Which conditions did the council set for the slipway?", "a night limit on lorries"),  # listed after it
 ])
 def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour, question, expected):
     answer = harbour.ask(question, mode="extractive")
