@@ -16,7 +16,7 @@ from conftest import ARTIFACTS, ROOT, SEEDS, run_cli
 
 from assistant.evaluation.gate import DEFAULT_THRESHOLDS, gate_sample, load_thresholds
 from assistant.evaluation.questions import load_questions
-from assistant.evaluation.scoring import QUALITY_METRICS
+from assistant.evaluation.scoring import FALSE_PREMISES, QUALITY_METRICS
 from assistant.evaluation.statements import ATTRIBUTION_METRICS
 
 pytestmark = pytest.mark.slow  # each runs `assistant eval --gate` (the local one ~5 min)
@@ -27,11 +27,15 @@ QUESTIONS = ROOT / "eval" / "questions.jsonl"
 def test_thresholds_name_real_metrics_in_the_right_direction():
     thresholds = load_thresholds(DEFAULT_THRESHOLDS)
     assert thresholds["min"] and thresholds["max"]
-    unknown = (set(thresholds["min"]) | set(thresholds["max"])) - set(QUALITY_METRICS) - set(ATTRIBUTION_METRICS)
+    unknown = ((set(thresholds["min"]) | set(thresholds["max"])) - set(QUALITY_METRICS) - set(ATTRIBUTION_METRICS)
+               - {FALSE_PREMISES})
     assert not unknown, f"thresholds for unknown metrics: {sorted(unknown)}"
-    # the rates where lower is better, and words in the wrong mouth, which must never happen
-    assert set(thresholds["max"]) == {"false_refusal_rate", "wrong_source_rate", "wrong_speaker_answers"}
+    # the rates where lower is better, words in the wrong mouth and false premises answered as if true,
+    # which must never happen
+    assert set(thresholds["max"]) == {"false_refusal_rate", "wrong_source_rate", "wrong_speaker_answers",
+                                      FALSE_PREMISES}
     assert thresholds["max"]["wrong_speaker_answers"] == 0
+    assert thresholds["max"][FALSE_PREMISES] == 0
     assert {"statement_precision", "statement_recall", "speaker_accuracy"} <= set(thresholds["min"])
     assert thresholds["min"]["quote_fidelity"] == 1.0  # a misquote is never acceptable
 

@@ -19,7 +19,7 @@ from ..config import PROJECT_ROOT
 from ..errors import ConfigError, DocumentNotFoundError
 from .metrics import missing_evidence
 from .questions import Question, ordered_categories
-from .scoring import aggregates, score_question
+from .scoring import FALSE_PREMISES, aggregates, score_question
 from .statements import Labels, evaluate_statements, wrong_speakers
 
 DEFAULT_MODE = "extractive"
@@ -92,8 +92,8 @@ def run_evaluation(assistant, questions: Sequence[Question], mode: str = DEFAULT
     premises = [q.id for q in questions if q.false_premise]
     if premises:
         answered = [r["id"] for r in records if r["id"] in premises and not r["refused"]]
-        report["aggregates"]["overall"]["false_premises_answered"] = len(answered)
-        report["false_premises_answered"] = answered
+        report["aggregates"]["overall"][FALSE_PREMISES] = len(answered)
+        report[FALSE_PREMISES] = answered
     if labels:
         report["aggregates"]["overall"].update(evaluate_statements(assistant, labels))
         mistakes = [w for r in records for w in wrong_speakers(r, labels)]

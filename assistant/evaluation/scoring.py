@@ -34,7 +34,9 @@ QUALITY_METRICS = ("hit@1", "hit@3", "hit@5", "hit@10", "mrr", "quote_fidelity",
                    "refusal_recall", "false_refusal_rate", "refusal_accuracy")
 LATENCY_METRICS = ("retrieve_p50_s", "retrieve_p95_s", "total_p50_s", "total_p95_s",
                    "first_token_p50_s", "first_token_p95_s")
-LOWER_IS_BETTER = frozenset({"wrong_source_rate", "false_refusal_rate", *LATENCY_METRICS})
+# counted over the whole run, not per category: questions whose premise the articles contradict, answered
+FALSE_PREMISES = "false_premises_answered"
+LOWER_IS_BETTER = frozenset({"wrong_source_rate", "false_refusal_rate", FALSE_PREMISES, *LATENCY_METRICS})
 
 
 def score_question(question: Question, answer: Mapping, retrieved: Sequence[Mapping],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .scoring import LATENCY_METRICS, QUALITY_METRICS
+from .scoring import FALSE_PREMISES, LATENCY_METRICS, QUALITY_METRICS
 
 # Short column headers for the tables (the README explains each one).
 _HEADERS = {
@@ -71,8 +71,8 @@ def render_tables(aggs: Mapping[str, Any], markdown: bool = False) -> str:
                    f"recall {fmt(overall['statement_recall'])}, speaker accuracy {fmt(overall['speaker_accuracy'])}; "
                    f"recall by kind: {kinds}. Answers putting words in the wrong mouth: "
                    f"{overall['wrong_speaker_answers']}.")
-    if "false_premises_answered" in overall:
-        tables += f"\n\nFalse-premise questions answered instead of refused: {overall['false_premises_answered']}."
+    if FALSE_PREMISES in overall:
+        tables += f"\n\nFalse-premise questions answered instead of refused: {overall[FALSE_PREMISES]}."
     return tables
 
 
