@@ -443,13 +443,13 @@ def only_indefinitely(text: str, noun: str) -> str | None:
         start = next((j for j in range(i - 1, max(-1, i - INDEFINITE_REACH - 2), -1)
                       if words[j].lower() in _INDEFINITE | _DEFINITE or not words[j][0].isalnum()
                       or words[j].endswith(("’s", "'s"))), None)
+        if start is None or words[start].lower() not in _INDEFINITE:
+            return None
         after = words[i + 1 : i + 3]
-        named = (bool(after) and (after[0][:1].isupper() or after[0] in ("called", "named", "like")
-                                  or (after[0] == "," and len(after) > 1 and after[1][:1].isupper()))
-                 or bool(_ENUMERATES.search(" ".join(words[i + 1 :])))
-                 or start is not None and start >= 2 and words[start - 1] in (",", "and")
-                 and words[start - 2][:1].isupper())
-        if start is None or words[start].lower() not in _INDEFINITE or named:
+        named_after = bool(after) and (after[0][:1].isupper() or after[0] in ("called", "named", "like")
+                                       or after[:1] == [","] and after[1:2] != [] and after[1][:1].isupper())
+        named_before = start >= 2 and words[start - 1] in (",", "and") and words[start - 2][:1].isupper()
+        if named_after or named_before or _ENUMERATES.search(" ".join(words[i + 1 :])):
             return None
         vague.append(" ".join([words[start].lower(), *words[start + 1 : i + 1]]))
     return vague[0] if vague else None

@@ -154,12 +154,13 @@ def premise(question: str) -> Premise | None:
         # "criticize Biden for letting Ukraine attack": what it was for
         below += [word for child in token.children if child.dep_ == "prep" and child.lower_ == "for"
                   for word in child.children if word.dep_ == "pcomp"]
-        if light:  # "describe the talks as hostile" (the parse may hang "as" on the talks): what they were called
-            heads = [token, *(child for child in token.children if child.dep_ == "dobj")]
-            below += [word for head in heads for child in head.children if child.dep_ == "prep" and child.lower_ == "as"
-                      for word in child.children if word.tag_ == "JJ"]
+        if light:
+            objects = [child for child in token.children if child.dep_ == "dobj"]
+            # "describe the talks as hostile" (the parse may hang "as" on the talks): what they were called
+            below += [word for head in (token, *objects) for child in head.children
+                      if child.dep_ == "prep" and child.lower_ == "as" for word in child.children if word.tag_ == "JJ"]
             # "call the meeting a failure": the word it was called, parsed as a second object
-            words += [child.text for child in [c for c in token.children if c.dep_ == "dobj"][1:] if child.tag_ == "NN"]
+            words += [child.text for child in objects[1:] if child.tag_ == "NN"]
         queue += [(child, denied and light) for child in below]
     # "Why did Trump's envoy ...": a role, which the articles may name otherwise
     subject = named.group("subject").strip() if named and not re.search(r"['’]s\s*$", named.group("subject")) else ""

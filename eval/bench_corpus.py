@@ -42,6 +42,7 @@ import importlib.util
 import random
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,15 +88,16 @@ CONTENT_WORD = re.compile(r"(?<![\w’'-])(?!(?:that|this|with|from|have|were|wo
                           r"should)\b)[a-z]{4,}(?![\w’'-])")
 
 
+@dataclass(frozen=True)
 class Base:
     """One article of the base text: its title line ("" for a Lee story) and its sentences."""
 
-    def __init__(self, title: str, sentences: list[str]) -> None:
-        self.title, self.sentences = title, sentences
+    title: str
+    sentences: tuple[str, ...]
 
 
-def _sentences(text: str) -> list[str]:
-    return [text[s:e] for s, e in sentence_spans(text)]
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(text[s:e] for s, e in sentence_spans(text))
 
 
 @lru_cache(maxsize=1)
