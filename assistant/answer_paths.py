@@ -4,7 +4,8 @@ Both rewrite a follow-up into a standalone question, retrieve, and rank sentence
 path answers from that ranking. The model path refuses early when the ranking finds nothing good
 enough (the model would only guess), answers "who said …?" with the quotes (they name the speaker
 the analysis found), else streams the model's text, verifies every claim against
-the sentence it cites, and falls back to the quotes when the model fails or nothing verifies.
+the sentence it cites, and falls back to the quotes when the model fails, nothing verifies, or what it
+wrote lacks the kind of thing asked for (a place, a number, a date) that the quotes give.
 Each is a generator of text pieces that returns the Answer (what AnswerStream wraps).
 """
 
@@ -14,6 +15,7 @@ import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import replace
 
+from .answering import missing_from
 from .backends import ChatBackend, complete
 from .errors import GenerationError
 from .followup import cheap_rewrite, clean_model_rewrite
@@ -100,6 +102,11 @@ def _verified(index: Index, generated_text: str, evidence: Sequence[Passage], qu
     grounded = index.verify(generated_text, evidence, quotes.rewritten_question or quotes.question)
     checked = replace(quotes, unsupported=grounded.unsupported, unverified_quotes=grounded.unverified_quotes,
                       timings={"verify": time.perf_counter() - mark})
+    question = quotes.rewritten_question or quotes.question
+    lacking = missing_from(question, grounded.text) if grounded.answered else None
+    if lacking and not quotes.refused and missing_from(question, quotes.text) is None:
+        # "On what day ...?" answered without a day: the quotes give one
+        return replace(checked, notice=f"the {backend.model} answer did not give the {lacking} asked for; {FALLBACK}")
     if grounded.refused or grounded.answered:
         return index.checked(replace(checked, text=grounded.text, citations=grounded.citations,
                                      refused=grounded.refused, mode=backend.mode, model=backend.model))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import terms
+from .analysis import terms, verb_stems
 from .reporting import MANNER_WORDS, REPORTING_CUE, REPORTING_FORMS, manners
 
 _WORD = r"[A-Z][\w’'.\-]*"
@@ -67,6 +67,9 @@ class AskedSpeaker:
     strict: bool
     # "Why did X call it 'almost foolhardy'?": the question says X said the words it quotes
     asserts: bool = False
+    # "Did Putin agree that the Alaska meeting was tense?": `about` is a claim to weigh, not a topic; an
+    # answer need not name what it names
+    claim: bool = False
 
 
 def speaker_asked(question: str) -> AskedSpeaker | None:
@@ -81,7 +84,8 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
             about = about_words.search(question[m.end():])
             role = not re.fullmatch(_PERSON, written)
             return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role,
-                                asserts=bool(m.groupdict().get("asserts")))
+                                asserts=bool(m.groupdict().get("asserts")),
+                                claim=bool(about) and about.group().startswith("that"))
     return None
 
 
@@ -98,8 +102,13 @@ def asked_manner(question: str) -> set[str]:
 
 
 _WHY = re.compile(r"(?:^|[,;:]\s*)why\b", re.I)  # "Why did ...", "In his NBC interview, why did ..."
+# "Who painted the portrait ...?" takes it as given that someone painted it (not "Who said ...": the
+# statements found at ingest answer those, nor "Who is ...")
+_WHO_DID = re.compile(r"(?:^|[,;:]\s*)who (?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)"
+                      r"(?:\w+ly )?[a-z]+\b", re.I)
 # "Why did Sergey Radchenko praise Trump ...": the small parser can take a verb after a name for a noun
-_VERB_AFTER_NAME = re.compile(r"\b[Ww]hy (?:did|does|do|has|have|had) (?P<subject>(?:[A-Z][\w’'.\-]*\s+)+)([a-z]+)\b")
+_VERB_AFTER_NAME = re.compile(r"\b[Ww]hy (?:did|does|do|has|have|had) (?P<subject>(?:the\s+)?(?:[A-Z][\w’'.\-]*\s+)+)"
+                              r"([a-z]+)\b")
 # Verbs that say how something was put or held, not what happened: "Why did Orban say Hungary would
 # refuse to host" takes as given that Hungary would refuse to host, not the word "say".
 _LIGHT = frozenset("""be is are was were been being am do does did done have has had say says said saying
@@ -109,6 +118,10 @@ consider considers considered see sees saw describe describes described claim cl
 argues argued go goes went come comes came take takes took mean means meant characterize characterizes
 characterized characterise characterises characterised portray portrays portrayed""".split())
 _PREMISE_CLAUSES = frozenset({"ccomp", "xcomp", "acomp", "oprd", "conj"})
+# "What did Trump and Putin agree on ...", "What was decided when ...": an outcome the question takes as
+# given, which a sentence saying only that they met does not state (calibrated on eval/calibration.jsonl)
+_OUTCOME = re.compile(r"^\W*(?:[^,?]{1,60},\s*)?(?:what|which)\b.*\b(?:agree|sign|decide|discuss|negotiat)", re.I)
+_OUTCOME_STEMS = [verb_stems(w) for w in ("agree", "sign", "decide", "discuss", "negotiate")]
 
 
 @dataclass(frozen=True)
@@ -122,19 +135,37 @@ class Premise:
     subject: str = ""  # who did it, when the question names them: "Sergey Radchenko" (praising is not his)
 
 
+def _main(token) -> bool:
+    """The question's own verb, not one of a clause inside it ("... before he would agree to meet"): the
+    root, or its complement ("was supposed to sign"), or a verb the parse hangs on "did" as its object."""
+    head = token.head
+    return token.dep_ == "ROOT" or head.dep_ == "ROOT" and (token.dep_ == "xcomp" or head.lower_ in _AUXILIARIES)
+
+
+_AUXILIARIES = frozenset("did do does was were is are has have had will would".split())
+
+
 def premise(question: str) -> Premise | None:
-    """The main verb of a "why" question and the clauses it governs, read from spaCy's parse; verbs that
-    only say how it was put (say, call, think, be) give nothing. None for other questions, or when
-    nothing is left."""
-    if not _WHY.search(question):
+    """The main verb of a "why" question (of "who did ...", or an outcome: "what did they agree") and the
+    clauses it governs, read from spaCy's parse; verbs that only say how it was put (say, call, think, be)
+    give nothing. None for other questions, or when nothing is left."""
+    why, who = bool(_WHY.search(question)), bool(_WHO_DID.search(question)) and not asks_who_said(question)
+    if not (why or who or _OUTCOME.search(question)):
         return None
     from .attribution import nlp  # the parser ingest loaded for attribution; only "why" questions need it
 
     doc = nlp()(question)
     todo = [t for t in doc if t.dep_ == "ROOT"]
+    verb = None  # the word taken for the verb when the parse does not tag it as one
+    if who and not why:  # "..., who repeatedly attacked him?": what "who" did
+        todo = [t.head for t in doc if t.lower_ == "who" and t.dep_ == "nsubj" and t.head.tag_.startswith("VB")]
+    elif not why:  # "What did they agree on ...": that they agreed (the small parser may take "sign" for a noun)
+        todo = [t for t in doc if t.tag_.startswith(("VB", "NN")) and verb_stems(t.text) in _OUTCOME_STEMS
+                and _main(t)][:1]
+        verb = todo[0] if todo else None
     named = _VERB_AFTER_NAME.search(question)
-    verb = None  # the word after the names, when the parse's root is no verb
-    if todo and not todo[0].tag_.startswith(("VB", "JJ")) and named:
+    # ("Why did Viktor Orban withdraw ..." may be parsed around "did")
+    if todo and (not todo[0].tag_.startswith(("VB", "JJ")) or todo[0].lower_ in ("did", "does", "do")) and named:
         verb = next((t for t in doc if t.idx == named.start(2)), None)
         todo = [verb] if verb is not None else todo
     words, negated = [], set()
@@ -145,11 +176,15 @@ def premise(question: str) -> Premise | None:
         # "Why did he not want to talk": the negation of "want" is the talking's
         denied = denied or any(child.dep_ == "neg" for child in token.children)
         if (token.tag_.startswith(("VB", "JJ")) or token is verb) and not light and terms(token.text):
-            words.append(token.text)
+            # "turn down": the particle is part of the verb ("He turned to trains" is not it)
+            words.append(" ".join([token.text, *(child.text for child in token.children if child.dep_ == "prt")]))
             if denied:
-                negated.add(token.text)
+                negated.add(words[-1])
             # "Why did Trump praise Biden": praising someone else is not it
             words += [child.text for child in token.children if child.dep_ == "dobj" and child.tag_ == "NNP"]
+            # "vote in favor of", "vote against": which side is part of it
+            words += [side.text for child in token.children if child.dep_ == "prep"
+                      for side in (child, *child.children) if side.lower_ in ("against", "favor", "favour")]
         below = [child for child in token.children if child.dep_ in _PREMISE_CLAUSES]
         # "criticize Biden for letting Ukraine attack": what it was for
         below += [word for child in token.children if child.dep_ == "prep" and child.lower_ == "for"
@@ -163,7 +198,8 @@ def premise(question: str) -> Premise | None:
             words += [child.text for child in objects[1:] if child.tag_ == "NN"]
         queue += [(child, denied and light) for child in below]
     # "Why did Trump's envoy ...": a role, which the articles may name otherwise
-    subject = named.group("subject").strip() if named and not re.search(r"['’]s\s*$", named.group("subject")) else ""
+    subject = (re.sub(r"^the\s+", "", named.group("subject").strip())
+               if named and not re.search(r"['’]s\s*$", named.group("subject")) else "")
     return Premise(tuple(words), frozenset(negated), subject) if words else None
 
 
@@ -178,13 +214,34 @@ _THING_ASKED = (
     re.compile(r"\b[Ww]hat (?:is|was|are|were) the names? of (?:the|a|an) (?:[\w-]+ ){0,3}?([a-z]+)"
                r"(?= who\b| that\b| which\b|\?|,| [A-Z])"),
     re.compile(r"^\W*[Ww]ho (?:is|was|were|are) the (?:[\w-]+ ){0,3}?([a-z]+)(?= who\b| that\b|\?)"),
+    # "What other strategies did Trump say ...": answered by naming them, not by "other strategies"
+    re.compile(r"^\W*[Ww]hat (?:other|specific|exact|particular) (?:[\w-]+ ){0,2}?([a-z]+)"
+               r"(?= " + _AUXILIARY + r"\b| [a-z]+ed\b|\?)"),
 )
+
+
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+# "at their 2018 summit", "in March 2025", "on the 18th", "on Sunday", "Friday's talks": the time the
+# question is about, which the sentence answering it must be about too.
+_PINNED_TIME = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTH_NAMES}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                          r"Sunday|\d{1,2}(?:st|nd|rd|th))\b")
+
+
+def times_pinned(question: str) -> tuple[str, ...]:
+    """The years, months, weekdays and days of the month a question names ("2018", "March", "18th"), in
+    what it asks: "On the 21st Trump said .... Does that match ...?" sets the scene on the 21st, and asks
+    about something else."""
+    asking = [part for part in re.split(r"(?<=[.?!])\s+", question) if part.rstrip().endswith("?")] or [question]
+    return tuple(dict.fromkeys(m.group() for part in asking for m in _PINNED_TIME.finditer(part)))
+
+
+_TIMES = frozenset("day days week weeks month months year years date dates time times hour hours".split())  # gated as times
 
 
 def thing_asked(question: str) -> str | None:
     """The noun whose identity a "which ..." question asks for ("station" in "Which American radio
     station interviewed Trump?"), or None."""
     for pattern in _THING_ASKED:
-        if m := pattern.search(question):
+        if (m := pattern.search(question)) and m.group(1) not in _TIMES:
             return m.group(1)
     return None

@@ -203,7 +203,14 @@ HARBOUR = ("Harbour works in Tarn finish early\n"
            "Peter Okafor described the works as careful, since no boat had to leave the harbour.\n"
            "Several local firms built the new slipway, and a Danish company made its cranes.\n"
            "The new quay lamps were made by Lumen, a Swedish company.\n"
-           "The council set several conditions for the slipway, including a night limit on lorries.\n")
+           "The council set several conditions for the slipway, including a night limit on lorries.\n"
+           "The ferry company's director, a professor at the Tarn Maritime School, praised the quay.\n"
+           "The regatta, sponsored by Lumen, drew record crowds.\n"
+           "Ana Ruiz suggested Lisbon as the venue for the sailing festival.\n"
+           "The ferry company turned to the council for help with the timetable.\n"
+           "The council put off the vote on a second ferry, since the quay is too short.\n"
+           "Divers inspected Norwegian ships in the harbour.\n"
+           "The council said it might consider other measures.\n")
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +238,19 @@ def harbour(tmp_path_factory):
     ("Why did the council meet Ana Ruiz?", "takes as given (“meet”, “Ruiz”)"),  # it met the ferry company
     # the sentence says there was one, not which
     ("Which local firms built the new slipway?", "mention several local firms but do not say which"),
+    ("Which Norwegian ships did the divers inspect?", "mention Norwegian ships but do not say which"),
+    ("What other measures might the council consider?", "mention other measures but do not say which"),
+    # no place: an institution where a city is asked, a sponsor
+    ("In which city is the ferry company's director based?", "gives the place asked for"),
+    ("Where was the regatta held?", "gives the place asked for"),
+    ("What is the maximum length of the new slipway?", "gives the number asked for"),
+    # about another time, someone else's deed, another phrase ("turned to")
+    ("What happened on the quay in 2023?", "the time the question names (2023)"),
+    ("Who painted the new ferry office?", "takes as given (“painted”)"),
+    ("What did the council and the ferry company agree on?", "takes as given (“agree”)"),  # they met
+    ("Why did the ferry company turn down help with the timetable?", "takes as given (“turn down”)"),
+    # his words name no Lumen: they are about the works
+    ("What did Peter Okafor say about Lumen?", "quote nothing from Peter Okafor about Lumen"),
 ])
 def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour, question, reason):
     answer = harbour.ask(question, mode="extractive")
@@ -251,6 +271,10 @@ def test_a_question_whose_answer_the_matching_sentence_lacks_is_refused(harbour,
     ("Why did Peter Okafor describe the works as careful?", "no boat had to leave"),
     ("Which company made the new quay lamps?", "Lumen, a Swedish company"),  # named beside it
     ("Which conditions did the council set for the slipway?", "a night limit on lorries"),  # listed after it
+    ("Where will the sailing festival take place?", "Lisbon as the venue"),  # a place beside a word for one
+    ("What starts in May?", "the sailing season starts in May"),
+    ("Why did the council put off the vote on a second ferry?", "the quay is too short"),
+    ("What did Peter Okafor say about the works?", "careful"),
 ])
 def test_the_same_shapes_are_answered_when_the_sentence_holds_the_answer(harbour, question, expected):
     answer = harbour.ask(question, mode="extractive")

@@ -331,6 +331,20 @@ def test_an_answer_with_nothing_verifiable_falls_back_to_quotes(model_assistant,
     assert "Mars" not in answer.text and answer.citations
 
 
+def test_a_verified_answer_without_the_place_asked_for_falls_back_to_the_quotes_that_give_it(
+        tmp_path, backend, scripted):
+    assistant = assistant_over(tmp_path, "Tarn sailing festival moves\nThe organisers chose Porto as the venue for "
+                               "next year's sailing festival. The sailing festival is expected to draw crowds next "
+                               "year.\n", backend=backend)
+    question = "Where will next year's sailing festival take place?"
+    evidence, _ = _evidence_for(assistant, question)
+    crowds = next(n for n, p in enumerate(evidence, 1) if "draw crowds" in p.text)
+    scripted(f"The sailing festival is expected to draw crowds next year [{crowds}].")  # true, and no place
+    answer = assistant.ask(question, mode="local")
+    assert answer.mode == "extractive" and "did not give the place asked for" in answer.notice, answer.notice
+    assert "Porto" in answer.text and any("Porto" in c.quote for c in answer.citations)
+
+
 HISTORY = [{"role": "user", "content": "What did Lavrov tell NBC?"},
            {"role": "assistant", "content": "He spoke about a meeting between Putin and Zelensky."}]
 
