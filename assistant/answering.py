@@ -96,8 +96,8 @@ _EXPECTS = {
 _AUX = r"(?:did|do|does|is|was|are|were|has|have|had|will|would|can|could)"
 _ASKS_FOR = {
     "number": re.compile(r"^\W*(?:\w+ly )?(?:how (?:many|much|long|far|old|big|large)\b|(?:what|which) "
-                         r"(?:(?:is|was|are|were) the )?(?:\w+ )?(?:number|amount|figure|sum|price|cost|range|distance|length|"
-                         r"size|height|depth|weight|speed|capacity|population)\b)"
+                         r"(?:(?:is|was|are|were) the )?(?:\w+ )?(?:number|amount|figure|sum|price|cost|range|"
+                         r"distance|length|size|height|depth|weight|speed|capacity|population)\b)"
                          r"|,? and (?:for |at )?how (?:many|much)\b", re.I),
     "share": re.compile(r"^\W*(?:\w+ )?(?:(?:by|at) )?(?:what|which) (?:\w+ )?(?:rate|percentage|percent|share|"
                         r"proportion)\b", re.I),
@@ -459,8 +459,8 @@ def rank(question: str, passages: Sequence[Passage], embedder: Embedder, keyword
         if kind in PROMOTED:  # "In which US state ...": the sentence naming one answers, not the one before it
             scored = [holding[0], *(s for s in scored if s is not holding[0])]
     thing = thing_asked(question)
-    for top in dict.fromkeys((best, scored[0])) if thing else ():
-        if ((vague := only_indefinitely(top.text, thing))
+    for top in dict.fromkeys((best, scored[0])):
+        if (thing is not None and (vague := only_indefinitely(top.text, thing))
                 and all(known_name(last, question_terms, question_terms)
                         for said in top.sentence.said for last in terms(said.speaker_name)[-1:])):
             # (a statement by someone the question does not name may be the answer: "according to Celeste

@@ -85,7 +85,7 @@ def speaker_asked(question: str) -> AskedSpeaker | None:
             role = not re.fullmatch(_PERSON, written)
             return AskedSpeaker(name=name, about=about.group("about") if about else "", strict=strict and not role,
                                 asserts=bool(m.groupdict().get("asserts")),
-                                claim=bool(about) and about.group().startswith("that"))
+                                claim=about is not None and about.group().startswith("that"))
     return None
 
 
@@ -235,7 +235,8 @@ def times_pinned(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group() for part in asking for m in _PINNED_TIME.finditer(part)))
 
 
-_TIMES = frozenset("day days week weeks month months year years date dates time times hour hours".split())  # gated as times
+# gated as times, not as things
+_TIMES = frozenset("day days week weeks month months year years date dates time times hour hours".split())
 
 
 def thing_asked(question: str) -> str | None:
