@@ -21,7 +21,7 @@ from .errors import GenerationError
 from .followup import cheap_rewrite, clean_model_rewrite
 from .index import Index
 from .prompts import answer_messages, rewrite_messages
-from .types import Answer, Passage
+from .types import Answer, Citation, Passage
 
 History = Sequence[Mapping[str, str]] | None
 REWRITE_TOKENS = 80  # a standalone question is one line
@@ -107,11 +107,22 @@ def _verified(index: Index, generated_text: str, evidence: Sequence[Passage], qu
     if lacking and not quotes.refused and missing_from(question, quotes.text) is None:
         # "On what day ...?" answered without a day: the quotes give one
         return replace(checked, notice=f"the {backend.model} answer did not give the {lacking} asked for; {FALLBACK}")
+    if grounded.answered and not quotes.refused and _within(grounded.citations, quotes.citations[:1]):
+        # The model retold the best quote and nothing else: the quote says it whole, in the article's words
+        # (on eval/calibration.jsonl the model's retelling kept 64.5 of the 70 facts its quotes held, and
+        # where it chose other evidence it found 10 against their 3.5).
+        return replace(checked, mode=backend.mode)
     if grounded.refused or grounded.answered:
         return index.checked(replace(checked, text=grounded.text, citations=grounded.citations,
                                      refused=grounded.refused, mode=backend.mode, model=backend.model))
     return replace(checked, notice=f"the {backend.model} answer could not be verified against the articles; "
                                    f"{FALLBACK}")
+
+
+def _within(cited: Sequence[Citation], best: Sequence[Citation]) -> bool:
+    """Whether every citation lies in one of the best ones (a sentence of the quotation they quote)."""
+    return bool(cited) and all(any(c.doc_id == b.doc_id and b.start <= c.start and c.end <= b.end for b in best)
+                               for c in cited)
 
 
 def _timed(answer: Answer, timings: dict[str, float], started: float) -> Answer:

@@ -59,6 +59,17 @@ def lavrov_passage_number(assistant, question=LAVROV_QUESTION):
     return next(n for n, p in enumerate(evidence, 1) if "the agenda is not ready yet" in p.text)
 
 
+def kept_reply(assistant, question=LAVROV_QUESTION):
+    """A model answer that is shown as written: Lavrov's words and a sentence of other evidence, copied (a
+    retelling of the best quote alone is shown as that quote). Returns the reply and the two numbers."""
+    evidence, _ = _evidence_for(assistant, question)
+    n = lavrov_passage_number(assistant, question)
+    best = assistant.ask(question, mode="extractive").citations[0]
+    m = next(i for i, p in enumerate(evidence, 1)
+             if not (p.doc_id == best.doc_id and best.start <= p.start and p.end <= best.end))
+    return f"Lavrov said that “the agenda is not ready yet.” [{n}] {evidence[m - 1].text} [{m}]", n, m
+
+
 # --- mode selection and settings ------------------------------------------------------------------
 
 @pytest.mark.parametrize("env, installed, expected", [
@@ -158,12 +169,12 @@ def test_asked_what_x_said_the_model_reads_only_x_and_learns_who_he_is(seed_assi
 
 def test_a_cited_number_is_that_evidence_sentence(model_assistant, scripted):
     evidence, _ = _evidence_for(model_assistant, LAVROV_QUESTION)
-    n = lavrov_passage_number(model_assistant)
-    scripted(f"Lavrov said the agenda is not ready yet [{n}].")
+    reply, n, m = kept_reply(model_assistant)
+    scripted(reply)
     answer = model_assistant.ask(LAVROV_QUESTION, mode="local")
-    [citation] = answer.citations
-    assert (citation.doc_id, citation.start, citation.end) == (evidence[n - 1].doc_id, evidence[n - 1].start,
-                                                               evidence[n - 1].end)
+    assert answer.model == "scripted"
+    assert [(c.doc_id, c.start, c.end) for c in answer.citations] == [
+        (evidence[i - 1].doc_id, evidence[i - 1].start, evidence[i - 1].end) for i in (n, m)]
 
 
 def test_an_article_cannot_close_its_tag(seed_assistant):
@@ -267,14 +278,14 @@ def test_asking_the_local_mode_with_a_bad_model_path_is_a_clear_error(seed_index
 # --- the answer pipeline around a scripted model ---------------------------------------------------
 
 def test_stream_yields_text_then_the_verified_answer(model_assistant, scripted):
-    n = lavrov_passage_number(model_assistant)
-    scripted(f"Lavrov said that “the agenda is not ready yet.” [{n}]")
+    reply, _, _ = kept_reply(model_assistant)
+    scripted(reply)
     stream = model_assistant.stream(LAVROV_QUESTION, mode="local")
     deltas = list(stream)
     answer = stream.answer
     assert len(deltas) > 3 and all(isinstance(d, str) for d in deltas) and stream.text == "".join(deltas)
     assert isinstance(answer, Answer) and answer.mode == "local" and answer.model == "scripted"
-    assert answer.text == "Lavrov said that “the agenda is not ready yet.” [1]"
+    assert answer.text.startswith("Lavrov said that “the agenda is not ready yet.” [1] ") and "[2]" in answer.text
     assert answer.citations[0].doc_id == LAVROV_DOC
     assert model_assistant.document(LAVROV_DOC).text[answer.citations[0].start:answer.citations[0].end] == \
         answer.citations[0].quote
@@ -306,6 +317,16 @@ def test_who_said_it_is_answered_with_the_speaker_found_at_ingest_without_callin
     assert not answer.refused and "Ana Ruiz" in answer.text and answer.model is None, answer.text
     assert "The river would not wait for us" in answer.citations[0].quote
     assert backend.prompts == []
+
+
+def test_a_model_answer_that_only_retells_the_best_quote_is_shown_as_that_quote(model_assistant, scripted):
+    n = lavrov_passage_number(model_assistant)
+    scripted(f"Lavrov said the agenda is not ready yet [{n}].")  # true, and less than the quote says
+    answer = model_assistant.ask(LAVROV_QUESTION, mode="local")
+    quotes = model_assistant.ask(LAVROV_QUESTION, mode="extractive")
+    assert answer.mode == "local" and answer.model is None and answer.notice is None and not answer.refused
+    assert (answer.text, answer.citations) == (quotes.text, quotes.citations)
+    assert "Putin was prepared to meet with Zelensky" in answer.text
 
 
 def test_the_model_saying_the_articles_do_not_say_is_a_refusal(model_assistant, scripted):
@@ -396,8 +417,8 @@ def test_the_extractive_stream_is_the_text_then_the_answer(seed_assistant):
 
 def test_a_backend_passed_in_is_the_default_mode_without_registration(seed_assistant, scripted):
     """The seam tests and programs use: any object with mode, model and stream(messages, max_tokens)."""
-    n = lavrov_passage_number(seed_assistant)
-    backend = scripted(f"Lavrov said that “the agenda is not ready yet.” [{n}]")
+    reply, _, _ = kept_reply(seed_assistant)
+    backend = scripted(reply)
     backend.mode = "my-own"
     mine = Assistant(settings=seed_assistant.settings, backend=backend)  # ASSISTANT_MODE=extractive is set
     assert mine.answer_mode() == "my-own" and mine.answer_mode("extractive") == "extractive"
