@@ -99,10 +99,10 @@ def _verified(index: Index, generated_text: str, evidence: Sequence[Passage], qu
     """The model's answer as verification leaves it (its [n] are the evidence sentences it read), or
     the quotes when none of it could be verified."""
     mark = time.perf_counter()
-    grounded = index.verify(generated_text, evidence, quotes.rewritten_question or quotes.question)
+    question = quotes.rewritten_question or quotes.question
+    grounded = index.verify(generated_text, evidence, question)
     checked = replace(quotes, unsupported=grounded.unsupported, unverified_quotes=grounded.unverified_quotes,
                       timings={"verify": time.perf_counter() - mark})
-    question = quotes.rewritten_question or quotes.question
     lacking = missing_from(question, grounded.text) if grounded.answered else None
     if lacking and not quotes.refused and missing_from(question, quotes.text) is None:
         # "On what day ...?" answered without a day: the quotes give one

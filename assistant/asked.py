@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from .analysis import terms, verb_stems
 from .reporting import MANNER_WORDS, REPORTING_CUE, REPORTING_FORMS, manners
 
+_AUXILIARIES = ("did", "do", "does", "is", "was", "are", "were", "has", "have", "had", "will", "would", "can", "could",
+                "should", "might", "may", "must")
+AUXILIARY = rf"(?:{'|'.join(_AUXILIARIES)})"  # a question's auxiliary verb, as a pattern
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+
 _WORD = r"[A-Z][\w’'.\-]*"
 # A person ("Lavrov", "Ukrainian commander-in-chief Oleksandr Syrsky") or, failing that, a role ("the
 # Russian foreign minister", "a representative of the European Union"). Lazy, so that in "What did
@@ -104,8 +110,7 @@ def asked_manner(question: str) -> set[str]:
 _WHY = re.compile(r"(?:^|[,;:]\s*)why\b", re.I)  # "Why did ...", "In his NBC interview, why did ..."
 # "Who painted the portrait ...?" takes it as given that someone painted it (not "Who said ...": the
 # statements found at ingest answer those, nor "Who is ...")
-_WHO_DID = re.compile(r"(?:^|[,;:]\s*)who (?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)"
-                      r"(?:\w+ly )?[a-z]+\b", re.I)
+_WHO_DID = re.compile(r"(?:^|[,;:]\s*)who (?!" + AUXILIARY + r"\b)(?:\w+ly )?[a-z]+\b", re.I)
 # "Why did Sergey Radchenko praise Trump ...": the small parser can take a verb after a name for a noun
 _VERB_AFTER_NAME = re.compile(r"\b[Ww]hy (?:did|does|do|has|have|had) (?P<subject>(?:the\s+)?(?:[A-Z][\w’'.\-]*\s+)+)"
                               r"([a-z]+)\b")
@@ -140,9 +145,6 @@ def _main(token) -> bool:
     root, or its complement ("was supposed to sign"), or a verb the parse hangs on "did" as its object."""
     head = token.head
     return token.dep_ == "ROOT" or head.dep_ == "ROOT" and (token.dep_ == "xcomp" or head.lower_ in _AUXILIARIES)
-
-
-_AUXILIARIES = frozenset("did do does was were is are has have had will would".split())
 
 
 def premise(question: str) -> Premise | None:
@@ -203,28 +205,25 @@ def premise(question: str) -> Premise | None:
     return Premise(tuple(words), frozenset(negated), subject) if words else None
 
 
-_AUXILIARY = r"(?:did|do|does|is|was|are|were|has|have|had|will|would|can|could|should|might|may|must)"
 # "Which American radio station interviewed Trump?", "On which issues did Lavrov ...", "What is the name
 # of the representative who ...", "Who was the official that ...": the thing whose identity is asked ("What
 # commitment ..." may ask for its content: "a commitment to strengthening relations" answers it)
 _THING_ASKED = (
-    re.compile(r"^\W*(?:[A-Za-z]+ )?[Ww]hich (?!(?:kind|sort|type|part)\b)(?!" + _AUXILIARY + r"\b)"
+    re.compile(r"^\W*(?:[A-Za-z]+ )?[Ww]hich (?!(?:kind|sort|type|part)\b)(?!" + AUXILIARY + r"\b)"
                r"(?:(?!(?:of|the)\b)[\w-]+ ){0,3}?([a-z]+)"
-               r"(?= " + _AUXILIARY + r"\b| [a-z]+ed\b| [a-z]+ (?:the|a|an|its|his|her|their|to|that|on|in)\b|\?)"),
+               r"(?= " + AUXILIARY + r"\b| [a-z]+ed\b| [a-z]+ (?:the|a|an|its|his|her|their|to|that|on|in)\b|\?)"),
     re.compile(r"\b[Ww]hat (?:is|was|are|were) the names? of (?:the|a|an) (?:[\w-]+ ){0,3}?([a-z]+)"
                r"(?= who\b| that\b| which\b|\?|,| [A-Z])"),
     re.compile(r"^\W*[Ww]ho (?:is|was|were|are) the (?:[\w-]+ ){0,3}?([a-z]+)(?= who\b| that\b|\?)"),
     # "What other strategies did Trump say ...": answered by naming them, not by "other strategies"
     re.compile(r"^\W*[Ww]hat (?:other|specific|exact|particular) (?:[\w-]+ ){0,2}?([a-z]+)"
-               r"(?= " + _AUXILIARY + r"\b| [a-z]+ed\b|\?)"),
+               r"(?= " + AUXILIARY + r"\b| [a-z]+ed\b|\?)"),
 )
 
 
-_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
 # "at their 2018 summit", "in March 2025", "on the 18th", "on Sunday", "Friday's talks": the time the
 # question is about, which the sentence answering it must be about too.
-_PINNED_TIME = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTH_NAMES}|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                          r"Sunday|\d{1,2}(?:st|nd|rd|th))\b")
+_PINNED_TIME = re.compile(rf"\b(?:(?:19|20)\d\d|{MONTHS}|{WEEKDAYS}|\d{{1,2}}(?:st|nd|rd|th))\b")
 
 
 def times_pinned(question: str) -> tuple[str, ...]:
